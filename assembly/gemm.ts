@@ -1,0 +1,121 @@
+// gemm.ts: f32 matrix products against weights packed into panels 16 columns wide (four f32x4 per k).
+//
+// Panel layout of W (M, K), M a multiple of 16: block j holds rows j*16 .. j*16+15 for every k,
+//   panels[(j*K + k)*16 + c] = W[j*16 + c, k]
+// so a block is streamed front to back, one k (64 bytes) at a time.
+
+/** Packs W (M, K), row stride ldw floats, into panels; M must be a multiple of 16. */
+export function pack_panel16_f32(panels: usize, w: usize, M: i32, K: i32, ldw: i32): void {
+  for (let j = 0; j < M; j += 16) {
+    for (let k = 0; k < K; k++) {
+      const dst = panels + ((<usize>j * K + <usize>k * 16) << 2);
+      for (let c = 0; c < 16; c++) {
+        store<f32>(dst + (<usize>c << 2), load<f32>(w + ((<usize>(j + c) * ldw + k) << 2)));
+      }
+    }
+  }
+}
+
+// out (16) = init (16, or zeros when 0) + W block (16, K) @ x (K)
+// Two sets of four accumulators (even and odd k) keep eight independent add chains in flight.
+@inline export function dot1_panel16(out: usize, init: usize, blk: usize, x: usize, K: i32): void {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  let b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  if (init) {
+    a0 = v128.load(init); a1 = v128.load(init, 16); a2 = v128.load(init, 32); a3 = v128.load(init, 48);
+  }
+  let k = 0;
+  for (; k + 2 <= K; k += 2) {
+    const p = blk + (<usize>k << 6);
+    const s = v128.load32_splat(x + (<usize>k << 2));
+    const t = v128.load32_splat(x + (<usize>k << 2), 4);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+    b0 = f32x4.add(b0, f32x4.mul(t, v128.load(p, 64)));
+    b1 = f32x4.add(b1, f32x4.mul(t, v128.load(p, 80)));
+    b2 = f32x4.add(b2, f32x4.mul(t, v128.load(p, 96)));
+    b3 = f32x4.add(b3, f32x4.mul(t, v128.load(p, 112)));
+  }
+  if (k < K) {
+    const p = blk + (<usize>k << 6);
+    const s = v128.load32_splat(x + (<usize>k << 2));
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+  }
+  v128.store(out, f32x4.add(a0, b0));
+  v128.store(out, f32x4.add(a1, b1), 16);
+  v128.store(out, f32x4.add(a2, b2), 32);
+  v128.store(out, f32x4.add(a3, b3), 48);
+}
+
+// Two rows at once: out0 (16) = init0 + W block @ x0, out1 (16) = init1 + W block @ x1; each panel load serves both.
+@inline export function dot2_panel16(
+  out0: usize, out1: usize, init0: usize, init1: usize, blk: usize, x0: usize, x1: usize, K: i32,
+): void {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  let b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  if (init0) {
+    a0 = v128.load(init0); a1 = v128.load(init0, 16); a2 = v128.load(init0, 32); a3 = v128.load(init0, 48);
+  }
+  if (init1) {
+    b0 = v128.load(init1); b1 = v128.load(init1, 16); b2 = v128.load(init1, 32); b3 = v128.load(init1, 48);
+  }
+  for (let k = 0; k < K; k++) {
+    const p = blk + (<usize>k << 6);
+    const s = v128.load32_splat(x0 + (<usize>k << 2));
+    const t = v128.load32_splat(x1 + (<usize>k << 2));
+    const w0 = v128.load(p), w1 = v128.load(p, 16), w2 = v128.load(p, 32), w3 = v128.load(p, 48);
+    a0 = f32x4.add(a0, f32x4.mul(s, w0));
+    a1 = f32x4.add(a1, f32x4.mul(s, w1));
+    a2 = f32x4.add(a2, f32x4.mul(s, w2));
+    a3 = f32x4.add(a3, f32x4.mul(s, w3));
+    b0 = f32x4.add(b0, f32x4.mul(t, w0));
+    b1 = f32x4.add(b1, f32x4.mul(t, w1));
+    b2 = f32x4.add(b2, f32x4.mul(t, w2));
+    b3 = f32x4.add(b3, f32x4.mul(t, w3));
+  }
+  v128.store(out0, a0); v128.store(out0, a1, 16); v128.store(out0, a2, 32); v128.store(out0, a3, 48);
+  v128.store(out1, b0); v128.store(out1, b1, 16); v128.store(out1, b2, 32); v128.store(out1, b3, 48);
+}
+
+/** y (M) = init (M, or zeros when 0) + W (M, K) @ x (K), W given as panels; M a multiple of 16. */
+export function gemv_panel16_f32(y: usize, init: usize, panels: usize, x: usize, K: i32, M: i32): void {
+  for (let j = 0; j < M; j += 16) {
+    const off = <usize>j << 2;
+    dot1_panel16(y + off, init ? init + off : 0, panels + <usize>j * K * 4, x, K);
+  }
+}
+
+/**
+ * C (N, M) = init + A (N, K) @ W^T, W (M, K) given as panels; M a multiple of 16.
+ * Row n of A is row r = rows[n] (rows = 0: r = n): A row r at a + r*lda floats, C row r at c + r*ldc,
+ * init row r at init + r*ldi (ldi = 0 broadcasts one bias row; init = 0 starts from zeros).
+ * Each panel block stays in cache while every row pair passes over it.
+ */
+export function gemm_panel16_f32(
+  c: usize, ldc: i32, init: usize, ldi: i32, a: usize, lda: i32, N: i32, K: i32, panels: usize, M: i32, rows: usize,
+): void {
+  for (let j = 0; j < M; j += 16) {
+    const blk = panels + <usize>j * K * 4;
+    const cj = c + (<usize>j << 2);
+    const ij = init ? init + (<usize>j << 2) : 0;
+    let n = 0;
+    for (; n + 2 <= N; n += 2) {
+      const r0 = rows ? <usize>load<i32>(rows + (<usize>n << 2)) : <usize>n;
+      const r1 = rows ? <usize>load<i32>(rows + (<usize>n << 2), 4) : <usize>(n + 1);
+      dot2_panel16(
+        cj + r0 * ldc * 4, cj + r1 * ldc * 4,
+        ij ? ij + r0 * ldi * 4 : 0, ij ? ij + r1 * ldi * 4 : 0,
+        blk, a + r0 * lda * 4, a + r1 * lda * 4, K,
+      );
+    }
+    if (n < N) {
+      const r0 = rows ? <usize>load<i32>(rows + (<usize>n << 2)) : <usize>n;
+      dot1_panel16(cj + r0 * ldc * 4, ij ? ij + r0 * ldi * 4 : 0, blk, a + r0 * lda * 4, K);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// index.ts: the wasm ABI — the only file that exports. Pointers are byte addresses, sizes count floats.
+export { arena_alloc, arena_mark, arena_reset } from './arena';
+export { act_f32 } from './activations';
+export { gemm_panel16_f32, gemv_panel16_f32, pack_panel16_f32 } from './gemm';
+export { recurrent_seq_f32, recurrent_workspace_bytes } from './seq';
+export {
+  ACT_AFFINE, ACT_COUNT, ACT_ELU, ACT_HARD_SIGMOID, ACT_LEAKY_RELU, ACT_RELU, ACT_SCALED_TANH, ACT_SELU, ACT_SIGMOID,
+  ACT_SOFTPLUS, ACT_SOFTSIGN, ACT_TANH, ACT_THRESHOLDED_RELU,
+} from './activations';
+export {
+  CELL_GRU, CELL_LSTM, CELL_RNN, FLAG_INPUT_FORGET, FLAG_LINEAR_BEFORE_RESET, FLAG_REVERSE, IO_B, IO_C0, IO_CN, IO_CSB,
+  IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_WORDS, IO_X, IO_XSB, IO_XST, IO_Y, IO_YSB, IO_YST, SPEC_ACT, SPEC_ALPHA,
+  SPEC_BETA, SPEC_BHN, SPEC_BIAS, SPEC_CLIP, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PEEP, SPEC_PP,
+  SPEC_WH, SPEC_WORDS, SPEC_WR, SPEC_WX,
+} from './spec';

@@ -1,0 +1,24 @@
+// rnn.ts: one simple-RNN time step for the active batch items: h = f(x Wx^T + h Wh^T + b).
+import { act4 } from './activations';
+import { gemm_panel16_f32 } from './gemm';
+import { SPEC_ACT, SPEC_ALPHA, SPEC_BETA, SPEC_CLIP, SPEC_HP, SPEC_P, SPEC_WH, spec_f32, spec_i32, spec_ptr } from './spec';
+
+/** For each item b in act: hn[b] = f(xp[b] + Wh @ hp[b]).   xp, gates (B, HP); hp, hn (B, HS) */
+export function rnn_step(spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, gates: usize): void {
+  const H = spec_i32(spec, SPEC_P);
+  const HP = spec_i32(spec, SPEC_HP);
+  gemm_panel16_f32(gates, HP, xp, HP, hp, HS, nact, H, spec_ptr(spec, SPEC_WH), HP, act);
+  const fa = spec_i32(spec, SPEC_ACT), fA = spec_f32(spec, SPEC_ALPHA), fB = spec_f32(spec, SPEC_BETA);
+  const clip = spec_f32(spec, SPEC_CLIP);
+  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
+  for (let q = 0; q < nact; q++) {
+    const b = <usize>load<i32>(act + (<usize>q << 2));
+    const g = gates + b * HP * 4, out = hn + b * HS * 4;
+    for (let u = 0; u < HP; u += 4) {
+      const o4 = <usize>u << 2;
+      let v = v128.load(g + o4);
+      if (clip > 0) v = f32x4.min(f32x4.max(v, lo), hi);
+      v128.store(out + o4, act4(fa, v, fA, fB));
+    }
+  }
+}

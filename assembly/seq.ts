@@ -1,0 +1,127 @@
+// seq.ts: the time loop shared by every cell: input projection per chunk, masking by length, state in and out.
+import { gemm_panel16_f32 } from './gemm';
+import { gru_step } from './gru';
+import { lstm_step } from './lstm';
+import { rnn_step } from './rnn';
+import {
+  CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB,
+  IO_XST, IO_Y, IO_YSB, IO_YST, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP, SPEC_WX,
+  gates_of, spec_i32, spec_ptr,
+} from './spec';
+
+// Rows of the input projection computed per chunk: bounds the workspace whatever T is.
+const CHUNK_ROWS: i32 = 64;
+
+@inline function chunk_steps(B: i32): i32 {
+  return B >= CHUNK_ROWS ? 1 : CHUNK_ROWS / B;
+}
+
+@inline function state_width(spec: usize): i32 {
+  const pp = spec_i32(spec, SPEC_PP);
+  return pp > 0 ? pp : spec_i32(spec, SPEC_HP);
+}
+
+@inline function align16(n: usize): usize {
+  return (n + 15) & ~15;
+}
+
+/** Bytes of workspace `recurrent_seq_f32` needs for this spec and up to B items (independent of T). */
+export function recurrent_workspace_bytes(spec: usize, B: i32): usize {
+  const HP = <usize>spec_i32(spec, SPEC_HP);
+  const MP = HP * gates_of(spec_i32(spec, SPEC_KIND));
+  const HS = <usize>state_width(spec);
+  const b = <usize>B;
+  return (<usize>chunk_steps(B) * b * MP + b * MP + 2 * b * HS + 2 * b * HP) * 4 + align16(b * 4);
+}
+
+@inline function io(blk: usize, field: i32): i32 {
+  return load<i32>(blk + (<usize>field << 2));
+}
+
+@inline function copy_f32(dst: usize, src: usize, n: i32): void {
+  memory.copy(dst, src, <usize>n << 2);
+}
+
+/**
+ * Runs one direction of one layer over a whole sequence (see spec.ts for the spec and io blocks).
+ * Items whose length is reached keep their state and get zeros in y, as ONNX specifies; the reverse
+ * direction starts each item at its own last valid step.
+ */
+export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
+  const kind = spec_i32(spec, SPEC_KIND);
+  const I = spec_i32(spec, SPEC_I), H = spec_i32(spec, SPEC_H), P = spec_i32(spec, SPEC_P);
+  const HP = spec_i32(spec, SPEC_HP);
+  const MP = HP * gates_of(kind);
+  const HS = state_width(spec);
+  const reverse = (spec_i32(spec, SPEC_FLAGS) & FLAG_REVERSE) != 0;
+  const T = io(blk, IO_T), B = io(blk, IO_B);
+  const x = <usize>io(blk, IO_X), xst = io(blk, IO_XST), xsb = io(blk, IO_XSB);
+  const y = <usize>io(blk, IO_Y), yst = io(blk, IO_YST), ysb = io(blk, IO_YSB);
+  const lens = <usize>io(blk, IO_LENS);
+  const hsb = io(blk, IO_HSB), csb = io(blk, IO_CSB);
+  const TC = chunk_steps(B);
+  const b4 = <usize>B << 2;
+
+  // workspace: xp (TC*B, MP) | gates (B, MP) | h ping, pong (B, HS) | c (B, HP) | r (B, HP) | act (B) i32
+  const xp = ws;
+  const gates = xp + <usize>TC * b4 * MP;
+  let hp = gates + b4 * MP;
+  let hn = hp + b4 * HS;
+  const c = hn + b4 * HS;
+  const r = c + b4 * HP;
+  const act = r + b4 * HP;
+
+  // initial state; padding lanes stay zero so they never feed NaN into a product
+  memory.fill(hp, 0, b4 * (2 * <usize>HS + 2 * <usize>HP));
+  const h0 = <usize>io(blk, IO_H0), c0 = <usize>io(blk, IO_C0);
+  for (let b = 0; b < B; b++) {
+    if (h0) copy_f32(hp + <usize>b * HS * 4, h0 + <usize>b * hsb * 4, P);
+    if (c0 && kind == CELL_LSTM) copy_f32(c + <usize>b * HP * 4, c0 + <usize>b * csb * 4, H);
+  }
+
+  const wx = spec_ptr(spec, SPEC_WX), bias = spec_ptr(spec, SPEC_BIAS);
+  for (let s0 = 0; s0 < T; s0 += TC) {
+    const n = min(TC, T - s0);
+    const ta = reverse ? T - s0 - n : s0; // first time step of this chunk
+    // xp(t - ta, b) = bias + Wx @ x(t, b) for the chunk's steps
+    if (xst == B * xsb) {
+      gemm_panel16_f32(xp, MP, bias, 0, x + <usize>ta * xst * 4, xsb, n * B, I, wx, MP, 0);
+    } else {
+      for (let b = 0; b < B; b++) {
+        gemm_panel16_f32(xp + <usize>b * MP * 4, B * MP, bias, 0, x + (<usize>ta * xst + <usize>b * xsb) * 4, xst, n, I, wx, MP, 0);
+      }
+    }
+    for (let s = 0; s < n; s++) {
+      const t = reverse ? ta + n - 1 - s : ta + s;
+      let nact = 0;
+      for (let b = 0; b < B; b++) {
+        if (lens == 0 || t < load<i32>(lens + (<usize>b << 2))) {
+          store<i32>(act + (<usize>nact << 2), b);
+          nact++;
+        } else {
+          if (y) memory.fill(y + (<usize>t * yst + <usize>b * ysb) * 4, 0, <usize>P << 2);
+          copy_f32(hn + <usize>b * HS * 4, hp + <usize>b * HS * 4, HS);
+        }
+      }
+      const xpt = xp + <usize>(t - ta) * b4 * MP;
+      if (kind == CELL_LSTM) lstm_step(spec, act, nact, xpt, hp, hn, HS, c, gates, r);
+      else if (kind == CELL_GRU) gru_step(spec, act, nact, xpt, hp, hn, HS, gates, r);
+      else rnn_step(spec, act, nact, xpt, hp, hn, HS, gates);
+      if (y) {
+        for (let q = 0; q < nact; q++) {
+          const b = <usize>load<i32>(act + (<usize>q << 2));
+          copy_f32(y + (<usize>t * yst + b * ysb) * 4, hn + b * HS * 4, P);
+        }
+      }
+      const swap = hp;
+      hp = hn;
+      hn = swap;
+    }
+  }
+
+  const hN = <usize>io(blk, IO_HN), cN = <usize>io(blk, IO_CN);
+  for (let b = 0; b < B; b++) {
+    if (hN) copy_f32(hN + <usize>b * hsb * 4, hp + <usize>b * HS * 4, P);
+    if (cN && kind == CELL_LSTM) copy_f32(cN + <usize>b * csb * 4, c + <usize>b * HP * 4, H);
+  }
+}
