@@ -1,0 +1,14 @@
+// scripts/build.mjs: bundle the host with esbuild into dist/, ship the wasm beside it, emit .d.ts with tsc.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
+const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+// Library: platform-neutral; node:fs is imported lazily, only where a file system exists.
+await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral', external: ['node:*'], minify: true });
+// CLI: Node only.
+await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node' });
+copyFileSync('build/lstm.wasm', 'dist/lstm.wasm');
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

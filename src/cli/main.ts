@@ -1,0 +1,43 @@
+// cli/main.ts: the lstm-wasm command: dispatch to a command, print one-line errors, return the exit code.
+import { LstmWasmError } from '../errors.js';
+import { type Io } from './common.js';
+import { INFO_USAGE, info } from './info.js';
+import { RUN_USAGE, run } from './run.js';
+
+const HELP = [
+  'lstm-wasm — LSTM, GRU and RNN models in SIMD WebAssembly',
+  '',
+  `  ${RUN_USAGE}`,
+  '      runs MODEL on NumPy inputs; writes DIR/<output>.npy (default DIR: out) and prints, last,',
+  '      {"outputs":[{"name","file","dims"}...],"ms"} as one JSON line',
+  `  ${INFO_USAGE}`,
+  '      prints layers, shapes and parameter count',
+  '',
+  'MODEL: a PyTorch nn.LSTM / nn.GRU / nn.RNN state dict in safetensors format.',
+];
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info };
+
+export async function main(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    HELP.forEach((l) => io.out(l));
+    return cmd ? 0 : 1;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    io.err(`lstm-wasm: unknown command '${cmd}'; commands: ${Object.keys(COMMANDS).join(', ')} (lstm-wasm help)`);
+    return 1;
+  }
+  try {
+    await command(rest, io);
+    return 0;
+  } catch (e) {
+    if (e instanceof LstmWasmError) io.err(`lstm-wasm: ${e.code}: ${e.message}`);
+    else {
+      const debug = (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.LSTM_WASM_DEBUG;
+      io.err(`lstm-wasm: internal error: ${debug ? (e as Error)?.stack : `${String((e as Error)?.message ?? e)} (LSTM_WASM_DEBUG=1 shows the stack)`}`);
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,83 @@
+// model/types.ts: the canonical model every importer translates to — plain data, float32 weights.
+
+export type CellKind = 'lstm' | 'gru' | 'rnn';
+
+export type ActivationName =
+  | 'sigmoid' | 'tanh' | 'relu' | 'hard_sigmoid' | 'leaky_relu' | 'thresholded_relu' | 'scaled_tanh' | 'affine'
+  | 'elu' | 'softsign' | 'softplus' | 'selu';
+
+/** An activation with its parameters (ONNX's alpha/beta; unused ones are 0). */
+export interface Activation {
+  name: ActivationName;
+  alpha: number;
+  beta: number;
+}
+
+/**
+ * Weights of one direction of one layer. Gate order: LSTM i, f, g, o; GRU r, z, n; RNN one gate.
+ * G = gates, H = hidden, I = input width, P = projection size or H.
+ */
+export interface DirectionWeights {
+  wx: Float32Array; // (G*H, I)
+  wh: Float32Array; // (G*H, P)
+  bx: Float32Array; // (G*H)
+  bh: Float32Array; // (G*H) kept apart from bx: GRU's n gate may need it inside the reset product
+  peep?: Float32Array; // (3, H): LSTM peepholes for i, f, o
+  wr?: Float32Array; // (P, H): LSTM projection
+}
+
+/**
+ * How a recurrent node's tensors are shaped.
+ * - `torch`: x (T, B, I), y (T, B, D*P), states (L*D, B, P); batchFirst puts B before T in x and y;
+ *   a 2-D x (T, I) is one unbatched sequence: y (T, D*P), states (L*D, P).
+ */
+export type RecurrentLayout = 'torch';
+
+/** A stack of recurrent layers, one or two directions each; layer k+1 reads [forward, backward] of layer k. */
+export interface RecurrentNode {
+  op: 'recurrent';
+  name: string;
+  cell: CellKind;
+  inputSize: number;
+  hiddenSize: number;
+  /** LSTM projection size (PyTorch proj_size); 0 = none. */
+  projSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  /** Per direction: [f, g, h] for LSTM, [f, g] for GRU, [f] for RNN. */
+  activations: Activation[][];
+  /** Gate pre-activations are clipped to [-clip, clip]; 0 = no clip. */
+  clip: number;
+  /** LSTM: forget gate coupled to the input gate, f = 1 - i. */
+  inputForget: boolean;
+  /** GRU: n = g(xn + r * (Wn h + bn)) (PyTorch; ONNX linear_before_reset=1) instead of g(xn + Wn (r * h) + bn). */
+  linearBeforeReset: boolean;
+  layout: RecurrentLayout;
+  batchFirst: boolean;
+  /** Weights of layer l, direction d at [l * D + d]. */
+  weights: DirectionWeights[];
+  inputs: { x: string; h0?: string; c0?: string; lengths?: string };
+  outputs: { y?: string; hN?: string; cN?: string };
+}
+
+export type Node = RecurrentNode;
+
+export type Dim = number | string;
+
+/** A graph input or output: accepted element types and shape (strings name free dimensions). */
+export interface ValueInfo {
+  name: string;
+  types: readonly ('float32' | 'int32' | 'int64')[];
+  dims: Dim[];
+  optional: boolean;
+  doc: string;
+}
+
+export interface Model {
+  /** Where it came from, e.g. 'safetensors (PyTorch nn.LSTM)'. */
+  source: string;
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  nodes: Node[];
+  metadata: Record<string, string>;
+}

@@ -1,0 +1,111 @@
+// runtime.ts: compile the wasm core once from wherever it lives and give each session its own instance.
+import { LstmWasmError, check } from './errors.js';
+import { type ByteSource, readBytes } from './io.js';
+
+/** A compiled module (required on Cloudflare Workers), its bytes, or where to read them. */
+export type WasmSource = WebAssembly.Module | ByteSource;
+
+/** The functions the wasm exports (see assembly/index.ts). Pointers are byte addresses. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  arena_alloc(bytes: number): number;
+  arena_mark(): number;
+  arena_reset(mark: number): void;
+  act_f32(code: number, out: number, x: number, n: number, alpha: number, beta: number): void;
+  pack_panel16_f32(panels: number, w: number, M: number, K: number, ldw: number): void;
+  gemv_panel16_f32(y: number, init: number, panels: number, x: number, K: number, M: number): void;
+  gemm_panel16_f32(c: number, ldc: number, init: number, ldi: number, a: number, lda: number, N: number, K: number,
+    panels: number, M: number, rows: number): void;
+  recurrent_seq_f32(spec: number, io: number, ws: number): void;
+  recurrent_workspace_bytes(spec: number, B: number): number;
+}
+
+/** The constants the wasm exports (SPEC_*, IO_*, CELL_*, FLAG_*, ACT_*), read once per module. */
+export type CoreConstants = Record<string, number>;
+
+let defaultModule: Promise<WebAssembly.Module> | undefined;
+
+/** The module shipped beside this file (dist/lstm.wasm). */
+export function defaultWasmUrl(): URL {
+  return new URL('./lstm.wasm', import.meta.url);
+}
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  const bytes = await readBytes(source);
+  try {
+    return await WebAssembly.compile(bytes as BufferSource);
+  } catch (e) {
+    throw new LstmWasmError('RUNTIME', `cannot compile the wasm core: ${(e as Error).message}`);
+  }
+}
+
+/** Compiles the wasm core (the shipped one when `source` is omitted; that one is compiled once and cached). */
+export function compileCore(source?: WasmSource): Promise<WebAssembly.Module> {
+  if (source !== undefined) return compile(source);
+  defaultModule ??= compile(defaultWasmUrl()).catch((e) => {
+    defaultModule = undefined;
+    throw e;
+  });
+  return defaultModule;
+}
+
+/** One instance of the core: its own linear memory, arena and views. */
+export class Runtime {
+  readonly core: CoreExports;
+  readonly k: CoreConstants;
+
+  private constructor(instance: WebAssembly.Instance) {
+    this.core = instance.exports as unknown as CoreExports;
+    const k: CoreConstants = {};
+    for (const [name, v] of Object.entries(instance.exports)) {
+      if (v instanceof WebAssembly.Global) k[name] = v.value as number;
+    }
+    this.k = k;
+  }
+
+  static async create(source?: WasmSource): Promise<Runtime> {
+    const module = await compileCore(source);
+    let instance: WebAssembly.Instance;
+    try {
+      instance = await WebAssembly.instantiate(module, {});
+    } catch (e) {
+      throw new LstmWasmError('RUNTIME', `cannot instantiate the wasm core: ${(e as Error).message}`);
+    }
+    check(typeof (instance.exports as Record<string, unknown>).recurrent_seq_f32 === 'function', 'RUNTIME',
+      'the wasm module given is not the lstm-wasm core (no recurrent_seq_f32 export)');
+    return new Runtime(instance);
+  }
+
+  /** Bytes of linear memory now. */
+  get memoryBytes(): number {
+    return this.core.memory.buffer.byteLength;
+  }
+
+  /** Reserves `bytes` in the arena (16-aligned); throws MEMORY when memory cannot grow. */
+  alloc(bytes: number, what: string): number {
+    const ptr = bytes <= 0xffff_fff0 ? this.core.arena_alloc(bytes) >>> 0 : 0;
+    if (ptr === 0) {
+      throw new LstmWasmError('MEMORY',
+        `cannot allocate ${bytes} bytes for ${what}: wasm memory is ${this.memoryBytes} bytes and cannot grow further`);
+    }
+    return ptr;
+  }
+
+  mark(): number {
+    return this.core.arena_mark() >>> 0;
+  }
+
+  reset(mark: number): void {
+    this.core.arena_reset(mark);
+  }
+
+  /** A fresh view (views die when memory grows, so never keep one across an alloc). */
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.core.memory.buffer, ptr, n);
+  }
+
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.core.memory.buffer, ptr, n);
+  }
+}

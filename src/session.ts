@@ -1,0 +1,88 @@
+// session.ts: InferenceSession — create from a model, run(feeds), release(); shaped like onnxruntime-web's.
+import { LstmWasmError, check } from './errors.js';
+import { type LoadOptions, loadModel } from './formats/load.js';
+import { type ByteSource, readBytes } from './io.js';
+import { Executor, type Feeds } from './model/exec.js';
+import type { Model, ValueInfo } from './model/types.js';
+import { Runtime, type WasmSource } from './runtime.js';
+import type { Tensor } from './tensor.js';
+
+export interface SessionOptions extends LoadOptions {
+  /**
+   * The wasm core: a compiled `WebAssembly.Module` (required on Cloudflare Workers, which cannot compile
+   * at run time), its bytes, or a URL/path. Default: `lstm.wasm` beside this bundle.
+   */
+  wasm?: WasmSource;
+  /** Reject NaN and ±Infinity in float inputs with an INPUT error (default true). */
+  checkFinite?: boolean;
+}
+
+const OPTION_KEYS = ['format', 'wasm', 'checkFinite', 'nonlinearity', 'batchFirst'];
+
+function checkOptions(options: SessionOptions): void {
+  check(options !== null && typeof options === 'object', 'OPTION', 'options must be an object');
+  for (const key of Object.keys(options)) {
+    check(OPTION_KEYS.includes(key), 'OPTION', `unknown option '${key}'; known: ${OPTION_KEYS.join(', ')}`);
+  }
+  const { nonlinearity, batchFirst, checkFinite } = options;
+  check(nonlinearity === undefined || nonlinearity === 'tanh' || nonlinearity === 'relu', 'OPTION',
+    `nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nonlinearity)}`);
+  check(batchFirst === undefined || typeof batchFirst === 'boolean', 'OPTION', `batchFirst must be a boolean, got ${JSON.stringify(batchFirst)}`);
+  check(checkFinite === undefined || typeof checkFinite === 'boolean', 'OPTION', `checkFinite must be a boolean, got ${JSON.stringify(checkFinite)}`);
+}
+
+export class InferenceSession {
+  /** The canonical model this session runs (what `lstm-wasm info` prints). */
+  readonly model: Model;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ValueInfo[];
+  readonly outputMetadata: readonly ValueInfo[];
+  private rt: Runtime | undefined;
+  private exec: Executor | undefined;
+
+  private constructor(rt: Runtime, model: Model, options: SessionOptions) {
+    this.rt = rt;
+    this.model = model;
+    this.exec = new Executor(rt, model, { checkFinite: options.checkFinite });
+    this.inputNames = Object.freeze(model.inputs.map((i) => i.name));
+    this.outputNames = Object.freeze(model.outputs.map((o) => o.name));
+    this.inputMetadata = Object.freeze(model.inputs);
+    this.outputMetadata = Object.freeze(model.outputs);
+  }
+
+  /**
+   * Loads a model: a path (Node, Deno, Bun), a URL, its bytes, or an already-built canonical `Model`.
+   * Each session has its own wasm instance and memory, so sessions never disturb each other.
+   */
+  static async create(model: ByteSource | Model, options: SessionOptions = {}): Promise<InferenceSession> {
+    checkOptions(options);
+    const name = typeof model === 'string' ? model : model instanceof URL ? model.href : 'model';
+    const [m, rt] = await Promise.all([
+      isModel(model) ? model : readBytes(model).then((b) => loadModel(b, options, name)),
+      Runtime.create(options.wasm),
+    ]);
+    return new InferenceSession(rt, m, options);
+  }
+
+  /** Runs the model; returns the outputs named in `fetches` (all by default) as new tensors. */
+  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Tensor>> {
+    if (!this.exec) throw new LstmWasmError('RELEASED', 'this session was released; create a new one');
+    return this.exec.run(feeds, fetches);
+  }
+
+  /** Bytes of wasm memory this session holds (weights plus the largest run so far). */
+  get memoryBytes(): number {
+    return this.rt?.memoryBytes ?? 0;
+  }
+
+  /** Drops the session's wasm instance and memory; further calls throw RELEASED. */
+  async release(): Promise<void> {
+    this.exec = undefined;
+    this.rt = undefined;
+  }
+}
+
+function isModel(x: unknown): x is Model {
+  return typeof x === 'object' && x !== null && Array.isArray((x as Model).nodes) && Array.isArray((x as Model).inputs);
+}
