@@ -1,5 +1,5 @@
 // cli/common.ts: what every command shares — option parsing, model loading, the one-line error.
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { LstmWasmError } from '../errors.js';
 import { InferenceSession, type SessionOptions } from '../session.js';
 
@@ -15,7 +15,7 @@ export const MODEL_FLAGS = {
   format: { type: 'string' },
 } as const;
 
-export function parse<O extends Parameters<typeof parseArgs>[0]['options']>(args: string[], options: O) {
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {

@@ -16,7 +16,7 @@ export function describe(model: Model): string[] {
       `${n.batchFirst ? ', batch_first' : ''}`);
     for (let l = 0; l < n.numLayers; l++) {
       const proj = n.projSize ? `, projection ${n.hiddenSize} -> ${P}` : '';
-      lines.push(`  layer ${l}  ${D === 2 ? 'bidirectional' : 'forward'}  input ${layerInputSize(n, l)} -> hidden ${n.hiddenSize}${proj}  output ${D * P}`);
+      lines.push(`  layer ${l}  ${n.direction}  input ${layerInputSize(n, l)} -> hidden ${n.hiddenSize}${proj}  output ${D * P}`);
     }
     params += paramCount(n);
   }

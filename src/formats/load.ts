@@ -11,12 +11,8 @@ export interface LoadOptions extends TorchOptions {
   format?: ModelFormat;
 }
 
-/** safetensors: 8-byte little-endian header length, then a JSON object. */
-function looksLikeSafetensors(b: Uint8Array): boolean {
-  if (b.length < 10) return false;
-  const n = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true));
-  return n >= 2 && n <= b.length - 8 && b[8] === 0x7b; // '{'
-}
+/** safetensors: 8-byte header length, then a JSON object (a damaged length still goes to the parser for its error). */
+const looksLikeSafetensors = (b: Uint8Array) => b.length > 8 && b[8] === 0x7b; // '{'
 
 export function loadModel(bytes: Uint8Array, options: LoadOptions = {}, file = 'model'): Model {
   const format = options.format ?? (looksLikeSafetensors(bytes) ? 'safetensors' : undefined);

@@ -1,6 +1,7 @@
 // formats/torch.ts: a PyTorch nn.LSTM / nn.GRU / nn.RNN state dict (from safetensors) as a canonical model.
 import { LstmWasmError, check, fmtDims } from '../errors.js';
-import { defaultActivations, recurrentIO, validateRecurrent } from '../model/recurrent.js';
+import { recurrentIO } from '../model/layout.js';
+import { defaultActivations, validateRecurrent } from '../model/recurrent.js';
 import type { CellKind, DirectionWeights, Model, RecurrentNode } from '../model/types.js';
 import { type SafetensorsFile, toFloat32 } from './safetensors.js';
 
@@ -118,7 +119,7 @@ export function torchToModel(st: SafetensorsFile, options: TorchOptions = {}, fi
     hiddenSize: H,
     projSize: hr ? P : 0,
     numLayers: layers,
-    bidirectional: D === 2,
+    direction: D === 2 ? 'bidirectional' : 'forward',
     activations: Array.from({ length: D }, () => defaultActivations(cell, nonlinearity ?? 'tanh')),
     clip: 0,
     inputForget: false,

@@ -63,7 +63,7 @@ export function packRecurrent(rt: Runtime, node: RecurrentNode): PackedRecurrent
     const wr = w.wr ? packGateRows(rt, w.wr, 1, P, PP, H, `${what} projection`) : 0;
 
     const acts = node.activations[d];
-    let flags = d === 1 ? k.FLAG_REVERSE : 0;
+    let flags = d === 1 || node.direction === 'reverse' ? k.FLAG_REVERSE : 0;
     if (node.inputForget) flags |= k.FLAG_INPUT_FORGET;
     if (node.linearBeforeReset) flags |= k.FLAG_LINEAR_BEFORE_RESET;
     const words = rt.i32(spec, k.SPEC_WORDS);

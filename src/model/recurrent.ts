@@ -1,6 +1,6 @@
 // model/recurrent.ts: facts about a recurrent node — sizes, its inputs and outputs, validation, parameter count.
 import { check, fmtDims } from '../errors.js';
-import type { Activation, ActivationName, CellKind, RecurrentNode, ValueInfo } from './types.js';
+import type { Activation, ActivationName, CellKind, RecurrentNode } from './types.js';
 
 export const GATES: Record<CellKind, number> = { lstm: 4, gru: 3, rnn: 1 };
 
@@ -21,7 +21,7 @@ export function defaultActivations(cell: CellKind, nonlinearity: 'tanh' | 'relu'
   return [act(nonlinearity)];
 }
 
-export const directionsOf = (n: RecurrentNode) => (n.bidirectional ? 2 : 1);
+export const directionsOf = (n: RecurrentNode) => (n.direction === 'bidirectional' ? 2 : 1);
 
 /** Width of the state fed back and output per direction: the projection size, or H. */
 export const stateSizeOf = (n: RecurrentNode) => n.projSize || n.hiddenSize;
@@ -54,6 +54,11 @@ export function validateRecurrent(n: RecurrentNode): void {
   check(n.projSize === 0 || (Number.isSafeInteger(n.projSize) && n.projSize > 0 && n.projSize < n.hiddenSize), 'MODEL',
     `${where}: proj_size must be smaller than hidden_size (${n.hiddenSize}), got ${n.projSize}`);
   check(Number.isFinite(n.clip) && n.clip >= 0, 'MODEL', `${where}: clip must be a non-negative number, got ${n.clip}`);
+  check(['forward', 'reverse', 'bidirectional'].includes(n.direction), 'MODEL',
+    `${where}: direction must be forward, reverse or bidirectional, got '${n.direction}'`);
+  check(n.layout === 'torch' || (n.layout === 'onnx' && n.numLayers === 1 && !n.projSize), 'MODEL',
+    `${where}: the onnx layout has one layer and no projection`);
+  check(!n.inputForget || n.cell === 'lstm', 'MODEL', `${where}: input_forget applies only to LSTM`);
   const D = directionsOf(n), H = n.hiddenSize, P = stateSizeOf(n);
   const nActs = n.cell === 'lstm' ? 3 : n.cell === 'gru' ? 2 : 1;
   check(n.activations.length === D, 'MODEL', `${where}: needs activations for ${D} direction(s), got ${n.activations.length}`);
@@ -85,22 +90,4 @@ export function validateRecurrent(n: RecurrentNode): void {
     if (n.projSize) expect(w.wr, 'projection Wr', [P, H]);
     else check(!w.wr, 'MODEL', `${part('projection Wr')}: present but proj_size is 0`);
   });
-}
-
-/** The node's inputs and outputs as a graph sees them (torch layout: free dims T, B). */
-export function recurrentIO(n: RecurrentNode): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
-  const LD = n.numLayers * directionsOf(n), P = stateSizeOf(n), H = n.hiddenSize, DP = directionsOf(n) * P;
-  const seq = (w: number) => (n.batchFirst ? ['B', 'T', w] : ['T', 'B', w]);
-  const f32 = ['float32'] as const;
-  const inputs: ValueInfo[] = [
-    { name: n.inputs.x, types: f32, dims: seq(n.inputSize), optional: false, doc: 'input sequence' },
-  ];
-  const outputs: ValueInfo[] = [];
-  if (n.inputs.h0) inputs.push({ name: n.inputs.h0, types: f32, dims: [LD, 'B', P], optional: true, doc: 'initial hidden state (zeros when omitted)' });
-  if (n.inputs.c0) inputs.push({ name: n.inputs.c0, types: f32, dims: [LD, 'B', H], optional: true, doc: 'initial cell state (zeros when omitted)' });
-  if (n.inputs.lengths) inputs.push({ name: n.inputs.lengths, types: ['int64', 'int32'], dims: ['B'], optional: true, doc: 'valid steps per item, 0..T (all T when omitted)' });
-  if (n.outputs.y) outputs.push({ name: n.outputs.y, types: f32, dims: seq(DP), optional: false, doc: 'hidden state of the last layer at every step' });
-  if (n.outputs.hN) outputs.push({ name: n.outputs.hN, types: f32, dims: [LD, 'B', P], optional: false, doc: 'final hidden state of every layer and direction' });
-  if (n.outputs.cN) outputs.push({ name: n.outputs.cN, types: f32, dims: [LD, 'B', H], optional: false, doc: 'final cell state of every layer and direction' });
-  return { inputs, outputs };
 }

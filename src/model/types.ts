@@ -27,13 +27,19 @@ export interface DirectionWeights {
 }
 
 /**
- * How a recurrent node's tensors are shaped.
- * - `torch`: x (T, B, I), y (T, B, D*P), states (L*D, B, P); batchFirst puts B before T in x and y;
- *   a 2-D x (T, I) is one unbatched sequence: y (T, D*P), states (L*D, P).
+ * How a recurrent node's tensors are shaped (D directions, L layers, P state width, H hidden).
+ * - `torch` (PyTorch): x (T, B, I), y (T, B, D*P), states (L*D, B, P); batchFirst puts B before T in x and y
+ *   only; a 2-D x (T, I) is one unbatched sequence: y (T, D*P), states (L*D, P).
+ * - `onnx` (ONNX LSTM/GRU/RNN, one layer): x (T, B, I), y (T, D, B, H), states (D, B, H); batchFirst
+ *   (ONNX layout=1) gives x (B, T, I), y (B, T, D, H), states (B, D, H). An item of length 0 ends with
+ *   zero states, as onnxruntime does.
  */
-export type RecurrentLayout = 'torch';
+export type RecurrentLayout = 'torch' | 'onnx';
 
-/** A stack of recurrent layers, one or two directions each; layer k+1 reads [forward, backward] of layer k. */
+/** forward; reverse (one direction walking from the last step); bidirectional (forward, then reverse). */
+export type Direction = 'forward' | 'reverse' | 'bidirectional';
+
+/** A stack of recurrent layers, one or two directions each; layer k+1 reads [forward, reverse] of layer k. */
 export interface RecurrentNode {
   op: 'recurrent';
   name: string;
@@ -43,7 +49,7 @@ export interface RecurrentNode {
   /** LSTM projection size (PyTorch proj_size); 0 = none. */
   projSize: number;
   numLayers: number;
-  bidirectional: boolean;
+  direction: Direction;
   /** Per direction: [f, g, h] for LSTM, [f, g] for GRU, [f] for RNN. */
   activations: Activation[][];
   /** Gate pre-activations are clipped to [-clip, clip]; 0 = no clip. */

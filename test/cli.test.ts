@@ -1,0 +1,111 @@
+// test/cli.test.ts: the lstm-wasm command as a user runs it — outputs, the JSON line, info, one-line errors.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNpy } from 'lstm-wasm';
+import { describe, expect, it } from 'vitest';
+import { expectClose, fixturePath, npy, root } from './helpers';
+
+const bin = new URL('bin/lstm-wasm.js', root).pathname;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd: tmpdir() }, (err, stdout, stderr) => {
+      resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr });
+    });
+  });
+}
+
+const fx = (c: string, f: string) => fixturePath(`torch/${c}/${f}`);
+
+/** A version-1.0 .npy file of any dtype, built the way NumPy lays it out. */
+function npyBytes(descr: string, dims: readonly number[], data: ArrayBufferView): Uint8Array {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
+
+describe('lstm-wasm run', () => {
+  it('writes every output as .npy and ends with the JSON line', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-'));
+    const r = await cli('run', fx('lstm_stack3_bi', 'model.safetensors'), '--input', fx('lstm_stack3_bi', 'x.npy'),
+      '--input', fx('lstm_stack3_bi', 'h0.npy'), '--input', `c0=${fx('lstm_stack3_bi', 'c0.npy')}`, '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const result = JSON.parse(lines[lines.length - 1]);
+    expect(Object.keys(result)).toEqual(['outputs', 'ms']);
+    expect(result.ms).toBeGreaterThan(0);
+    expect(result.outputs).toEqual([
+      { name: 'y', file: join(out, 'y.npy'), dims: [9, 5, 74] },
+      { name: 'h_n', file: join(out, 'h_n.npy'), dims: [6, 5, 37] },
+      { name: 'c_n', file: join(out, 'c_n.npy'), dims: [6, 5, 37] },
+    ]);
+    for (const o of result.outputs) {
+      expectClose(readNpy(readFileSync(o.file)), npy(`torch/lstm_stack3_bi/${o.name}.npy`), o.name);
+    }
+  });
+
+  it('takes --batch-first and --nonlinearity for files whose metadata does not say', async () => {
+    for (const [c, flag] of [['lstm_batch_first_nometa', ['--batch-first']], ['rnn_relu_nometa', ['--nonlinearity', 'relu']]] as const) {
+      const out = mkdtempSync(join(tmpdir(), 'lw-'));
+      const r = await cli('run', fx(c, 'model.safetensors'), '--input', fx(c, 'x.npy'), '--out', out, ...flag);
+      expect(r.code, r.stderr).toBe(0);
+      expectClose(readNpy(readFileSync(join(out, 'y.npy'))), npy(`torch/${c}/y.npy`), `${c} y`);
+    }
+  });
+
+  it('reads float64 and int32 arrays, converting them to what the input takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-'));
+    const x = npy('torch/gru_lengths/x.npy');
+    // a float64 x and int32 lengths, written as NumPy would
+    writeFileSync(join(dir, 'x.npy'), npyBytes('<f8', x.dims, Float64Array.from(x.data as Float32Array)));
+    const lens = npy('torch/gru_lengths/lengths.npy');
+    writeFileSync(join(dir, 'lengths.npy'), npyBytes('<i4', lens.dims, Int32Array.from(lens.data as BigInt64Array, Number)));
+    const r = await cli('run', fx('gru_lengths', 'model.safetensors'), '--input', join(dir, 'x.npy'), '--input', `lengths=${join(dir, 'lengths.npy')}`, '--out', dir);
+    expect(r.code, r.stderr).toBe(0);
+    expectClose(readNpy(readFileSync(join(dir, 'y.npy'))), npy('torch/gru_lengths/y.npy'), 'y');
+  });
+});
+
+describe('lstm-wasm info', () => {
+  it('prints the layers, shapes and parameter count', async () => {
+    const r = await cli('info', fx('lstm_proj', 'model.safetensors'));
+    expect(r.code, r.stderr).toBe(0);
+    // nn.LSTM(13, 37, num_layers=2, bidirectional=True, proj_size=11): per direction 4*37*(in+11) + 8*37 + 11*37
+    const params = 2 * (4 * 37 * (13 + 11) + 8 * 37 + 11 * 37) + 2 * (4 * 37 * (22 + 11) + 8 * 37 + 11 * 37);
+    expect(r.stdout).toContain('LSTM (gates i, f, g, o; activations sigmoid, tanh, tanh)');
+    expect(r.stdout).toContain('layer 0  bidirectional  input 13 -> hidden 37, projection 37 -> 11  output 22');
+    expect(r.stdout).toContain('layer 1  bidirectional  input 22 -> hidden 37, projection 37 -> 11  output 22');
+    expect(r.stdout).toMatch(/input\s+x\s+float32\s+\[T, B, 13\]/);
+    expect(r.stdout).toMatch(/output\s+h_n\s+float32\s+\[4, B, 11\]/);
+    expect(r.stdout).toContain(`params   ${params.toLocaleString('en-US')}`);
+  });
+});
+
+describe('bad input: one line on stderr, exit code 1', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a missing model file', ['run', '/no/such.safetensors', '--input', 'x.npy'], /^lstm-wasm: IO: cannot read \/no\/such\.safetensors: ENOENT$/],
+    ['a malformed model', ['info', fx('lstm_basic', 'x.npy')], /^lstm-wasm: FORMAT: .*x\.npy: cannot tell the format/],
+    ['a wrong-shaped input', ['run', fx('lstm_basic', 'model.safetensors'), '--input', fx('gru_h1', 'x.npy')], /^lstm-wasm: INPUT: input 'x' \[5, 1, 3\]: last dim must be the input size 13$/],
+    ['an input that is not .npy', ['run', fx('lstm_basic', 'model.safetensors'), '--input', fx('lstm_basic', 'case.json')], /^lstm-wasm: FORMAT: .*case\.json: not a NumPy \.npy file/],
+    ['an unknown input name', ['run', fx('lstm_basic', 'model.safetensors'), '--input', `hx=${fx('lstm_basic', 'x.npy')}`], /^lstm-wasm: OPTION: --input hx=.*: the model has no input 'hx'; its inputs are x, h0, c0, lengths$/],
+    ['an unknown flag', ['run', fx('lstm_basic', 'model.safetensors'), '--frobnicate'], /^lstm-wasm: OPTION: Unknown option '--frobnicate'/],
+    ['a flag that does not apply', ['info', fx('lstm_basic', 'model.safetensors'), '--nonlinearity', 'relu'], /^lstm-wasm: OPTION: nonlinearity applies only to nn\.RNN/],
+    ['no inputs', ['run', fx('lstm_basic', 'model.safetensors')], /^lstm-wasm: OPTION: no --input given; usage: lstm-wasm run MODEL/],
+    ['an unknown command', ['frob'], /^lstm-wasm: unknown command 'frob'; commands: run, info/],
+  ];
+  for (const [what, args, re] of cases) {
+    it(what, async () => {
+      const r = await cli(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(re);
+    });
+  }
+});

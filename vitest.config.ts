@@ -1,0 +1,12 @@
+// vitest.config.ts: tests run against the built bundle (dist/), as users get it; gc is exposed for the leak tests.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { alias: { 'lstm-wasm': fileURLToPath(new URL('./dist/index.js', import.meta.url)) } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    execArgv: ['--expose-gc'],
+    testTimeout: 120_000,
+  },
+});
