@@ -10,8 +10,10 @@
  * - `RELEASED`: the session was released.
  * - `RUNTIME`: the wasm module cannot be loaded or instantiated.
  * - `IO`: a file or URL cannot be read or written.
+ * - `MISMATCH`: (CLI `--expect`) an output differs from the expected array beyond the tolerance.
  */
-export type ErrorCode = 'FORMAT' | 'MODEL' | 'UNSUPPORTED' | 'INPUT' | 'OPTION' | 'MEMORY' | 'RELEASED' | 'RUNTIME' | 'IO';
+export type ErrorCode =
+  | 'FORMAT' | 'MODEL' | 'UNSUPPORTED' | 'INPUT' | 'OPTION' | 'MEMORY' | 'RELEASED' | 'RUNTIME' | 'IO' | 'MISMATCH';
 
 export class LstmWasmError extends Error {
   readonly code: ErrorCode;

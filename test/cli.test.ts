@@ -73,6 +73,27 @@ describe('lstm-wasm run', () => {
   });
 });
 
+describe('lstm-wasm run --expect', () => {
+  const sine = (f: string) => new URL(`examples/sine/${f}`, root).pathname;
+  it('runs the bundled quick-start model and agrees with PyTorch', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-'));
+    const r = await cli('run', sine('model.safetensors'), '--input', sine('x.npy'), '--expect', `y=${sine('y_torch.npy')}`, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/expect y\s+max \|ours - .*y_torch\.npy\| = \d\.\d\de-\d+, within 1e-5·max\(1,\|ref\|\)/);
+    expectClose(readNpy(readFileSync(join(out, 'y.npy'))), readNpy(readFileSync(sine('y_torch.npy'))), 'sine y');
+  });
+
+  it('fails with MISMATCH, naming the element, when an output differs', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-'));
+    const r = await cli('run', fx('gru_basic', 'model.safetensors'), '--input', fx('gru_basic', 'x.npy'),
+      '--expect', `y=${fx('rnn_tanh', 'y.npy')}`, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^lstm-wasm: MISMATCH: output 'y' differs from .*rnn_tanh\/y\.npy: element \d+ is .*, expected .* \(error .* > tolerance 1e-5·max\(1,\|ref\|\)\)$/);
+    const wrongShape = await cli('run', fx('gru_basic', 'model.safetensors'), '--input', fx('gru_basic', 'x.npy'), '--expect', `h_n=${fx('gru_basic', 'y.npy')}`, '--out', out);
+    expect(wrongShape.stderr.trim()).toBe(`lstm-wasm: MISMATCH: output 'h_n' is [1, 5, 37] but ${fx('gru_basic', 'y.npy')} is [7, 5, 37]`);
+  });
+});
+
 describe('lstm-wasm info', () => {
   it('prints the layers, shapes and parameter count', async () => {
     const r = await cli('info', fx('lstm_proj', 'model.safetensors'));

@@ -6,7 +6,8 @@ import { readNpy, writeNpy } from '../formats/npy.js';
 import { Tensor } from '../tensor.js';
 import { type Io, MODEL_FLAGS, openModel, parse } from './common.js';
 
-export const RUN_USAGE = 'lstm-wasm run MODEL --input [NAME=]FILE.npy ... [--out DIR] [--batch-first] [--nonlinearity tanh|relu]';
+export const RUN_USAGE =
+  'lstm-wasm run MODEL --input [NAME=]FILE.npy ... [--out DIR] [--expect NAME=FILE.npy ...] [--tolerance 1e-5] [--batch-first] [--nonlinearity tanh|relu]';
 
 /** Converts a loaded array to a type the model input accepts: f8 -> f4 for floats, i4 <-> i8 for integers. */
 function coerce(t: Tensor, types: readonly string[], name: string, file: string): Tensor {
@@ -33,21 +34,55 @@ const summary = (t: Tensor) => {
   return `${fmtDims(t.dims)}  min ${min.toFixed(5)}  max ${max.toFixed(5)}  mean ${(sum / (d.length || 1)).toFixed(5)}  first [${head}${d.length > 4 ? ', …' : ''}]`;
 };
 
+/** Splits NAME=FILE (a Windows drive letter is not a name). */
+function splitNamed(spec: string): [string | undefined, string] {
+  const eq = spec.indexOf('=');
+  return eq > 0 && !/^[a-z]:[\\/]/i.test(spec) ? [spec.slice(0, eq), spec.slice(eq + 1)] : [undefined, spec];
+}
+
+async function readArray(file: string): Promise<Tensor> {
+  try {
+    return readNpy(await readFile(file), file);
+  } catch (e) {
+    if (e instanceof LstmWasmError) throw e;
+    throw new LstmWasmError('IO', `cannot read ${file}: ${(e as { code?: string }).code ?? (e as Error).message}`);
+  }
+}
+
+/** Compares an output with an expected array: |ours - ref| <= tol * max(1, |ref|) on every element. */
+function compare(name: string, t: Tensor, ref: Tensor, file: string, tol: number): string {
+  check(ref.type === 'float32' || ref.type === 'float64', 'INPUT', `--expect ${name}=${file}: holds ${ref.type}, expected floats`);
+  check(ref.dims.join() === t.dims.join(), 'MISMATCH', `output '${name}' is ${fmtDims(t.dims)} but ${file} is ${fmtDims(ref.dims)}`);
+  const a = t.data as Float32Array, r = ref.data as Float32Array;
+  let maxAbs = 0, worst = 0, at = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - r[i]);
+    maxAbs = Math.max(maxAbs, d);
+    const e = d / Math.max(1, Math.abs(r[i]));
+    if (!(e <= worst)) [worst, at] = [e, i];
+  }
+  check(worst <= tol, 'MISMATCH',
+    () => `output '${name}' differs from ${file}: element ${at} is ${a[at]}, expected ${r[at]} (error ${worst.toExponential(2)} > tolerance ${tol.toExponential()}·max(1,|ref|))`);
+  return `expect ${name.padEnd(6)} max |ours - ${file}| = ${maxAbs.toExponential(2)}, within ${tol.toExponential()}·max(1,|ref|)`;
+}
+
 export async function run(args: string[], io: Io): Promise<void> {
   const { values, positionals } = parse(args, {
     ...MODEL_FLAGS,
     input: { type: 'string', multiple: true, short: 'i' },
     out: { type: 'string', short: 'o', default: 'out' },
+    expect: { type: 'string', multiple: true },
+    tolerance: { type: 'string', default: '1e-5' },
   });
+  const tol = Number(values.tolerance);
+  check(Number.isFinite(tol) && tol >= 0, 'OPTION', `--tolerance ${values.tolerance} must be a non-negative number`);
   check(positionals.length <= 1, 'OPTION', `unexpected argument '${positionals[1]}'; usage: ${RUN_USAGE}`);
   const session = await openModel(positionals[0], values, RUN_USAGE);
   const inputs = session.inputMetadata;
   const feeds: Record<string, Tensor> = {};
   let next = 0;
   for (const spec of values.input ?? []) {
-    const eq = spec.indexOf('=');
-    const named = eq > 0 && !/^[a-z]:[\\/]/i.test(spec) ? spec.slice(0, eq) : undefined;
-    const file = named ? spec.slice(eq + 1) : spec;
+    const [named, file] = splitNamed(spec);
     let name = named;
     if (!name) {
       while (next < inputs.length && inputs[next].name in feeds) next++;
@@ -57,15 +92,15 @@ export async function run(args: string[], io: Io): Promise<void> {
     const info = inputs.find((i) => i.name === name);
     check(info, 'OPTION', `--input ${spec}: the model has no input '${name}'; its inputs are ${inputs.map((i) => i.name).join(', ')}`);
     check(!(name in feeds), 'OPTION', `input '${name}' given twice`);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(file);
-    } catch (e) {
-      throw new LstmWasmError('IO', `cannot read ${file}: ${(e as { code?: string }).code ?? (e as Error).message}`);
-    }
-    feeds[name] = coerce(readNpy(bytes, file), info.types, name, file);
+    feeds[name] = coerce(await readArray(file), info.types, name, file);
   }
   check(Object.keys(feeds).length > 0, 'OPTION', `no --input given; usage: ${RUN_USAGE}`);
+  const expected: [string, string][] = (values.expect ?? []).map((spec) => {
+    const [name, file] = splitNamed(spec);
+    check(name !== undefined && session.outputNames.includes(name), 'OPTION',
+      `--expect ${spec}: give NAME=FILE.npy with NAME one of the outputs ${session.outputNames.join(', ')}`);
+    return [name, file];
+  });
 
   const t0 = performance.now();
   const outputs = await session.run(feeds);
@@ -81,5 +116,6 @@ export async function run(args: string[], io: Io): Promise<void> {
     listed.push({ name, file, dims: t.dims });
   }
   await session.release();
+  for (const [name, file] of expected) io.out(compare(name, outputs[name], await readArray(file), file, tol));
   io.out(JSON.stringify({ outputs: listed, ms: Math.round(ms * 1000) / 1000 }));
 }

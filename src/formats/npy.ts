@@ -37,11 +37,15 @@ export function readNpy(bytes: Uint8Array, file = 'npy file'): Tensor {
   return new Tensor(type, new C(copy.buffer, 0, n) as never, dims);
 }
 
-/** Encodes a float32 tensor as a version-1.0 .npy file (header padded to 64 bytes as NumPy does). */
+/**
+ * Encodes a float32 tensor as a version-1.0 .npy file laid out as NumPy (>= 1.23) writes it: spare spaces
+ * for growing the first axis in place, then padding so the data starts at a multiple of 64.
+ */
 export function writeNpy(t: { data: Float32Array; dims: readonly number[] }): Uint8Array {
   const shape = t.dims.length === 1 ? `(${t.dims[0]},)` : `(${t.dims.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  if (t.dims.length) header += ' '.repeat(21 - String(t.dims[0]).length);
+  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
   const out = new Uint8Array(10 + header.length + t.data.byteLength);
   out.set(MAGIC);
   out[6] = 1;
