@@ -21,17 +21,16 @@ const CHUNK_ROWS: i32 = 64;
   return pp > 0 ? pp : spec_i32(spec, SPEC_HP);
 }
 
-@inline function align16(n: usize): usize {
-  return (n + 15) & ~15;
-}
-
-/** Bytes of workspace `recurrent_seq_f32` needs for this spec and up to B items (independent of T). */
-export function recurrent_workspace_bytes(spec: usize, B: i32): usize {
-  const HP = <usize>spec_i32(spec, SPEC_HP);
+/**
+ * Bytes of workspace `recurrent_seq_f32` needs for this spec and up to B items (independent of T).
+ * Computed in f64 so that a size past 4 GiB comes back as such instead of wrapping around.
+ */
+export function recurrent_workspace_bytes(spec: usize, B: i32): f64 {
+  const HP = <f64>spec_i32(spec, SPEC_HP);
   const MP = HP * gates_of(spec_i32(spec, SPEC_KIND));
-  const HS = <usize>state_width(spec);
-  const b = <usize>B;
-  return (<usize>chunk_steps(B) * b * MP + b * MP + 2 * b * HS + 2 * b * HP) * 4 + align16(b * 4);
+  const HS = <f64>state_width(spec);
+  const b = <f64>B;
+  return (<f64>chunk_steps(B) * b * MP + b * MP + 2 * b * HS + 2 * b * HP) * 4 + Math.ceil(b / 4) * 16;
 }
 
 @inline function io(blk: usize, field: i32): i32 {

@@ -17,6 +17,7 @@ export interface CoreExports {
   gemm_panel16_f32(c: number, ldc: number, init: number, ldi: number, a: number, lda: number, N: number, K: number,
     panels: number, M: number, rows: number): void;
   recurrent_seq_f32(spec: number, io: number, ws: number): void;
+  /** f64, so sizes past 4 GiB do not wrap */
   recurrent_workspace_bytes(spec: number, B: number): number;
 }
 

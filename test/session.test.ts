@@ -1,6 +1,6 @@
 // test/session.test.ts: the InferenceSession contract — bad feeds, options, wasm sources, release, leaks, isolation.
 import { readFileSync } from 'node:fs';
-import { InferenceSession, LstmWasmError, Tensor, compileCore } from 'lstm-wasm';
+import { InferenceSession, LstmWasmError, Tensor, compileCore, writeSafetensors } from 'lstm-wasm';
 import { describe, expect, it } from 'vitest';
 import { expectClose, expectError, fixturePath, npy, root } from './helpers';
 
@@ -127,6 +127,24 @@ describe('memory', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(memory.deref(), 'the released memory was collected').toBeUndefined();
+  });
+
+  it('a run too large for wasm memory is a MEMORY error, not a wrapped size', async () => {
+    // H = 512: the workspace of a 300k-item batch is ~30 GiB; x itself is only 1.2 MB
+    const H = 512, B = 300_000;
+    const dict = [['weight_ih_l0', [4 * H, 1]], ['weight_hh_l0', [4 * H, H]]].map(([name, shape]) => ({
+      name: name as string, shape: shape as number[], data: new Float32Array((shape as number[])[0] * (shape as number[])[1]),
+    }));
+    const s = await InferenceSession.create(writeSafetensors(dict));
+    await expectError(() => s.run({ x: f32([1, B, 1]) }), 'MEMORY', /cannot allocate \d+ bytes for a run of \d+ bytes/);
+    expect((await s.run({ x: f32([2, 3, 1]) })).y.dims).toEqual([2, 3, H]); // and the session still runs
+  });
+
+  it('a hand-built Model is validated like an imported one', async () => {
+    const good = (await InferenceSession.create(model('gru_basic'))).model;
+    const node = { ...good.nodes[0], weights: [{ ...good.nodes[0].weights[0], wh: new Float32Array(5) }] };
+    await expectError(() => InferenceSession.create({ ...good, nodes: [node] }), 'MODEL',
+      /node 'gru', layer 0, recurrent weights Wh: expected \[111, 37\] \(4107 values\), got 5 values/);
   });
 
   it('two sessions in one process do not disturb each other', async () => {

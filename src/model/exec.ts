@@ -4,12 +4,12 @@ import type { Runtime } from '../runtime.js';
 import { Tensor, type TensorData, type TensorType } from '../tensor.js';
 import { type RunShape, ioDims, strides } from './layout.js';
 import { type PackedRecurrent, packRecurrent } from './plan.js';
-import { directionsOf, stateSizeOf } from './recurrent.js';
+import { directionsOf, stateSizeOf, validateRecurrent } from './recurrent.js';
 import type { Model, RecurrentNode } from './types.js';
 
 export type Feeds = Record<string, Tensor>;
 
-const align16 = (n: number) => (n + 15) & ~15;
+const align16 = (n: number) => Math.ceil(n / 16) * 16; // not bitwise: sizes may pass 2^32
 const prod = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -31,6 +31,7 @@ export class Executor {
   ) {
     check(model.nodes.length === 1 && model.nodes[0].op === 'recurrent', 'UNSUPPORTED',
       `this runtime runs one recurrent node per model; the model has ${model.nodes.map((n) => n.op).join(', ') || 'none'}`);
+    validateRecurrent(model.nodes[0]); // importers have; a Model built by hand has not
     this.packed = packRecurrent(rt, model.nodes[0]);
     this.weightsTop = rt.mark();
   }
@@ -135,7 +136,7 @@ export class Executor {
 
     // run region: x | h0 | c0 | lens | y | hN | cN | two layer buffers | workspace | io block
     let ws = 0;
-    for (const spec of pk.specs) ws = Math.max(ws, rt.core.recurrent_workspace_bytes(spec, B) >>> 0);
+    for (const spec of pk.specs) ws = Math.max(ws, rt.core.recurrent_workspace_bytes(spec, B));
     const parts = [
       T * B * I * 4, h0 ? prod(dims.h) * 4 : 0, c0 ? prod(dims.c) * 4 : 0, lens ? B * 4 : 0,
       prod(dims.y) * 4, prod(dims.h) * 4, prod(dims.c) * 4,

@@ -3,7 +3,7 @@ import type { Runtime } from '../runtime.js';
 import { GATES, directionsOf, layerInputSize, stateSizeOf } from './recurrent.js';
 import type { Activation, RecurrentNode } from './types.js';
 
-const roundUp16 = (n: number) => (n + 15) & ~15;
+const roundUp16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /** One spec block per layer and direction ([l * D + d]), ready for recurrent_seq_f32. */
 export interface PackedRecurrent {
