@@ -37,10 +37,10 @@ describe('onnxruntime-node 1.30 reference: |ours - ort| <= 1e-5 * max(1, |ort|)'
 });
 
 describe('ONNX backend node tests (onnx 1.12 reference implementation)', () => {
-  const cases = readdirSync(fixturePath('onnx-conformance')).filter((d) => d.startsWith('test_')).sort();
+  const cases = readdirSync(fixturePath('onnx-node')).filter((d) => d.startsWith('test_')).sort();
   for (const name of cases) {
     it(name, async () => {
-      const dir = `onnx-conformance/${name}`;
+      const dir = `onnx-node/${name}`;
       const { op, attributes } = json(`${dir}/attributes.json`);
       const c = json(`${dir}/case.json`);
       const s = await sessionOf(dir, op, attributes, (n) => `in_${n}.npy`);
