@@ -6,11 +6,20 @@
 
 /** Packs W (M, K), row stride ldw floats, into panels; M must be a multiple of 16. */
 export function pack_panel16_f32(panels: usize, w: usize, M: i32, K: i32, ldw: i32): void {
+  pack_panel16_strided_f32(panels, w, M, K, ldw, 1, 1);
+}
+
+/**
+ * Packs scale * W into panels, W (M, K) read at w + (m*rs + k*cs)*4 — so W or W^T of any row-major matrix.
+ * M need not be a multiple of 16: the panels hold roundup(M, 16) rows, the extra ones zero.
+ */
+export function pack_panel16_strided_f32(panels: usize, w: usize, M: i32, K: i32, rs: i32, cs: i32, scale: f32): void {
   for (let j = 0; j < M; j += 16) {
     for (let k = 0; k < K; k++) {
       const dst = panels + ((<usize>j * K + <usize>k * 16) << 2);
       for (let c = 0; c < 16; c++) {
-        store<f32>(dst + (<usize>c << 2), load<f32>(w + ((<usize>(j + c) * ldw + k) << 2)));
+        const m = j + c;
+        store<f32>(dst + (<usize>c << 2), m < M ? scale * load<f32>(w + ((<usize>m * rs + <usize>k * cs) << 2)) : 0);
       }
     }
   }
@@ -117,5 +126,35 @@ export function gemm_panel16_f32(
       const r0 = rows ? <usize>load<i32>(rows + (<usize>n << 2)) : <usize>n;
       dot1_panel16(cj + r0 * ldc * 4, ij ? ij + r0 * ldi * 4 : 0, blk, a + r0 * lda * 4, K);
     }
+  }
+}
+
+const tailOut = memory.data(128, 16); // two rows of one partial block
+const tailInit = memory.data(128, 16);
+
+/**
+ * C (N, M) = init + A (N, K) @ W^T for any M: whole 16-column blocks go straight to C, the last partial
+ * block through a scratch row, so no column past M is read from init or written to C.
+ * Rows: A at a + n*lda, C at c + n*ldc, init at init + n*ldi (ldi = 0 broadcasts; init = 0 means zeros).
+ */
+export function matmul_panel16_f32(
+  c: usize, ldc: i32, init: usize, ldi: i32, a: usize, lda: i32, N: i32, K: i32, panels: usize, M: i32,
+): void {
+  const whole = M & ~15;
+  if (whole > 0) gemm_panel16_f32(c, ldc, init, ldi, a, lda, N, K, panels, whole, 0);
+  const rest = M - whole;
+  if (rest == 0) return;
+  const blk = panels + <usize>whole * K * 4;
+  const bytes = <usize>rest << 2;
+  memory.fill(tailInit, 0, 128);
+  for (let n = 0; n < N; n++) {
+    const ci = c + (<usize>n * ldc + whole) * 4;
+    let ii: usize = 0;
+    if (init) {
+      memory.copy(tailInit, init + (<usize>n * ldi + whole) * 4, bytes);
+      ii = tailInit;
+    }
+    dot1_panel16(tailOut, ii, blk, a + <usize>n * lda * 4, K);
+    memory.copy(ci, tailOut, bytes);
   }
 }

@@ -1,7 +1,8 @@
 // index.ts: the wasm ABI — the only file that exports. Pointers are byte addresses, sizes count floats.
 export { arena_alloc, arena_mark, arena_reset } from './arena';
 export { act_f32 } from './activations';
-export { gemm_panel16_f32, gemv_panel16_f32, pack_panel16_f32 } from './gemm';
+export { gemm_panel16_f32, gemv_panel16_f32, matmul_panel16_f32, pack_panel16_f32, pack_panel16_strided_f32 } from './gemm';
+export { BIN_ADD, BIN_DIV, BIN_MUL, BIN_SUB, binary4_f32, copy4_f32, gather_f32, reduce_sum_f32, softmax_f32 } from './ops';
 export { recurrent_seq_f32, recurrent_workspace_bytes } from './seq';
 export {
   ACT_AFFINE, ACT_COUNT, ACT_ELU, ACT_HARD_SIGMOID, ACT_LEAKY_RELU, ACT_RELU, ACT_SCALED_TANH, ACT_SELU, ACT_SIGMOID,

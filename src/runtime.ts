@@ -17,6 +17,14 @@ export interface CoreExports {
   gemm_panel16_f32(c: number, ldc: number, init: number, ldi: number, a: number, lda: number, N: number, K: number,
     panels: number, M: number, rows: number): void;
   recurrent_seq_f32(spec: number, io: number, ws: number): void;
+  pack_panel16_strided_f32(panels: number, w: number, M: number, K: number, rs: number, cs: number, scale: number): void;
+  matmul_panel16_f32(c: number, ldc: number, init: number, ldi: number, a: number, lda: number, N: number, K: number,
+    panels: number, M: number): void;
+  binary4_f32(op: number, out: number, a: number, b: number, shape: number, as: number, bs: number, s: number): void;
+  copy4_f32(dst: number, ds: number, src: number, ss: number, shape: number): void;
+  gather_f32(out: number, data: number, ids: number, outer: number, dim: number, inner: number, m: number): void;
+  softmax_f32(out: number, x: number, outer: number, n: number, inner: number, log: number): void;
+  reduce_sum_f32(out: number, x: number, outer: number, n: number, inner: number, scale: number): void;
   /** f64, so sizes past 4 GiB do not wrap */
   recurrent_workspace_bytes(spec: number, B: number): number;
 }

@@ -1,17 +1,19 @@
 // tensor.ts: Tensor, shaped like onnxruntime-web's (type, data, dims) so code moves between the two.
 import { LstmWasmError, check, fmtDims } from './errors.js';
 
-export type TensorType = 'float32' | 'float64' | 'int32' | 'int64';
+export type TensorType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
 
 export interface TensorDataMap {
   float32: Float32Array;
   float64: Float64Array;
   int32: Int32Array;
   int64: BigInt64Array;
+  /** one byte per element, 0 or 1, as onnxruntime-web has it */
+  bool: Uint8Array;
 }
 export type TensorData = TensorDataMap[TensorType];
 
-const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array } as const;
+const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array } as const;
 
 function typeOf(data: unknown): TensorType | undefined {
   for (const [type, C] of Object.entries(CTORS)) if (data instanceof C) return type as TensorType;

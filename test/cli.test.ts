@@ -113,7 +113,7 @@ describe('bad input: one line on stderr, exit code 1', () => {
   const cases: [string, string[], RegExp][] = [
     ['a missing model file', ['run', '/no/such.safetensors', '--input', 'x.npy'], /^lstm-wasm: IO: cannot read \/no\/such\.safetensors: ENOENT$/],
     ['a malformed model', ['info', fx('lstm_basic', 'x.npy')], /^lstm-wasm: FORMAT: .*x\.npy: cannot tell the format/],
-    ['a wrong-shaped input', ['run', fx('lstm_basic', 'model.safetensors'), '--input', fx('gru_h1', 'x.npy')], /^lstm-wasm: INPUT: input 'x' \[5, 1, 3\]: last dim must be the input size 13$/],
+    ['a wrong-shaped input', ['run', fx('lstm_basic', 'model.safetensors'), '--input', fx('gru_h1', 'x.npy')], /^lstm-wasm: INPUT: input 'x' \[5, 1, 3\]: dim 2 must be 13 \(the model declares \[T, B, 13\]\)$/],
     ['an input that is not .npy', ['run', fx('lstm_basic', 'model.safetensors'), '--input', fx('lstm_basic', 'case.json')], /^lstm-wasm: FORMAT: .*case\.json: not a NumPy \.npy file/],
     ['an unknown input name', ['run', fx('lstm_basic', 'model.safetensors'), '--input', `hx=${fx('lstm_basic', 'x.npy')}`], /^lstm-wasm: OPTION: --input hx=.*: the model has no input 'hx'; its inputs are x, h0, c0, lengths$/],
     ['an unknown flag', ['run', fx('lstm_basic', 'model.safetensors'), '--frobnicate'], /^lstm-wasm: OPTION: Unknown option '--frobnicate'/],

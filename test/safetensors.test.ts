@@ -1,5 +1,5 @@
 // test/safetensors.test.ts: the safetensors container and the PyTorch state-dict importer, good files and bad.
-import { InferenceSession, parseSafetensors, writeSafetensors } from 'lstm-wasm';
+import { InferenceSession, type RecurrentNode, parseSafetensors, writeSafetensors } from 'lstm-wasm';
 import { describe, expect, it } from 'vitest';
 import { expectError, readFixture } from './helpers';
 
@@ -99,7 +99,7 @@ describe('safetensors container', () => {
 describe('PyTorch state dict importer', () => {
   it('infers LSTM, layers, directions and sizes, with a common prefix', async () => {
     const s = await create(writeSafetensors(lstmDict(2, 'model.rnn.')));
-    const n = s.model.nodes[0];
+    const n = s.model.nodes[0] as RecurrentNode;
     expect([n.cell, n.numLayers, n.direction, n.inputSize, n.hiddenSize, n.projSize, n.name]).toEqual(['lstm', 2, 'forward', 3, 2, 0, 'model.rnn']);
     expect([...s.inputNames]).toEqual(['x', 'h0', 'c0', 'lengths']);
     expect([...s.outputNames]).toEqual(['y', 'h_n', 'c_n']);
@@ -107,7 +107,7 @@ describe('PyTorch state dict importer', () => {
 
   it('accepts bias=False', async () => {
     const s = await create(writeSafetensors(lstmDict().filter((e) => !e.name.startsWith('bias'))));
-    expect(s.model.nodes[0].weights[0].bx.every((v) => v === 0)).toBe(true);
+    expect((s.model.nodes[0] as RecurrentNode).weights[0].bx.every((v) => v === 0)).toBe(true);
   });
 
   const errors: [string, () => Uint8Array, string, RegExp, object?][] = [

@@ -1,6 +1,6 @@
 // test/session.test.ts: the InferenceSession contract — bad feeds, options, wasm sources, release, leaks, isolation.
 import { readFileSync } from 'node:fs';
-import { InferenceSession, LstmWasmError, Tensor, compileCore, writeSafetensors } from 'lstm-wasm';
+import { InferenceSession, LstmWasmError, type RecurrentNode, Tensor, compileCore, writeSafetensors } from 'lstm-wasm';
 import { describe, expect, it } from 'vitest';
 import { expectClose, expectError, fixturePath, npy, root } from './helpers';
 
@@ -10,9 +10,9 @@ const f32 = (dims: number[], v = 0.1) => new Tensor('float32', new Float32Array(
 
 describe('bad feeds get an INPUT error naming the tensor and what was expected', () => {
   const cases: [string, Record<string, Tensor>, RegExp][] = [
-    ['x of rank 1', { x: f32([13]) }, /input 'x' must be 3-D \[T, B, 13\] or 2-D \[T, 13\], got \[13\]/],
+    ['x of rank 1', { x: f32([13]) }, /input 'x' must be 3-D \[T, B, 13\] \(or 2-D\), got \[13\]/],
     ['x of rank 4', { x: f32([1, 2, 3, 13]) }, /input 'x' must be 3-D/],
-    ['x with the wrong feature size', { x: f32([7, 5, 12]) }, /input 'x' \[7, 5, 12\]: last dim must be the input size 13/],
+    ['x with the wrong feature size', { x: f32([7, 5, 12]) }, /input 'x' \[7, 5, 12\]: dim 2 must be 13 \(the model declares \[T, B, 13\]\)/],
     ['x with no steps', { x: f32([0, 5, 13]) }, /needs at least one time step/],
     ['x of the wrong type', { x: new Tensor('float64', new Float64Array(13), [1, 1, 13]) }, /input 'x' must be float32, got float64/],
     ['h0 of the wrong shape', { x, h0: f32([1, 4, 37]) }, /input 'h0' must be \[1, 5, 37\] for x \[7, 5, 13\], got \[1, 4, 37\]/],
@@ -22,8 +22,8 @@ describe('bad feeds get an INPUT error naming the tensor and what was expected',
     ['lengths as floats', { x, lengths: f32([5]) }, /input 'lengths' must be int64 or int32, got float32/],
     ['an unknown input', { x, hx: f32([1, 5, 37]) }, /unknown input 'hx'; the model's inputs are x, h0, c0, lengths/],
     ['no x', { h0: f32([1, 5, 37]) }, /missing input 'x' \(input sequence, \[T, B, 13\]\)/],
-    ['NaN in x', { x: new Tensor('float32', Float32Array.from({ length: 13 }, (_, i) => (i === 4 ? NaN : 0)), [1, 1, 13]) }, /input has NaN at flat index 4; inputs must be finite/],
-    ['Infinity in c0', { x, c0: f32([1, 5, 37], Infinity) }, /input has Infinity at flat index 0/],
+    ['NaN in x', { x: new Tensor('float32', Float32Array.from({ length: 13 }, (_, i) => (i === 4 ? NaN : 0)), [1, 1, 13]) }, /input 'x' has NaN at flat index 4; inputs must be finite/],
+    ['Infinity in c0', { x, c0: f32([1, 5, 37], Infinity) }, /input 'c0' has Infinity at flat index 0/],
   ];
   for (const [what, feeds, re] of cases) {
     it(what, async () => {
@@ -142,7 +142,8 @@ describe('memory', () => {
 
   it('a hand-built Model is validated like an imported one', async () => {
     const good = (await InferenceSession.create(model('gru_basic'))).model;
-    const node = { ...good.nodes[0], weights: [{ ...good.nodes[0].weights[0], wh: new Float32Array(5) }] };
+    const n0 = good.nodes[0] as RecurrentNode;
+    const node = { ...n0, weights: [{ ...n0.weights[0], wh: new Float32Array(5) }] };
     await expectError(() => InferenceSession.create({ ...good, nodes: [node] }), 'MODEL',
       /node 'gru', layer 0, recurrent weights Wh: expected \[111, 37\] \(4107 values\), got 5 values/);
   });

@@ -23,7 +23,7 @@ function coerce(t: Tensor, types: readonly string[], name: string, file: string)
 }
 
 const summary = (t: Tensor) => {
-  const d = t.data as Float32Array;
+  const d = Float64Array.from(t.data as ArrayLike<number | bigint>, Number);
   let min = Infinity, max = -Infinity, sum = 0;
   for (const v of d) {
     min = Math.min(min, v);
@@ -111,7 +111,7 @@ export async function run(args: string[], io: Io): Promise<void> {
   for (const name of session.outputNames) {
     const t = outputs[name];
     const file = join(dir, `${name}.npy`);
-    await writeFile(file, writeNpy(t as Tensor<'float32'>));
+    await writeFile(file, writeNpy(t));
     io.out(`${name.padEnd(6)} ${summary(t)}  -> ${file}`);
     listed.push({ name, file, dims: t.dims });
   }

@@ -1,10 +1,11 @@
 // formats/npy.ts: read and write NumPy .npy arrays (little-endian f4, f8, i4, i8; C order).
 import { LstmWasmError, fmtDims } from '../errors.js';
-import { Tensor, type TensorType, sizeOf } from '../tensor.js';
+import { Tensor, type TensorData, type TensorType, sizeOf } from '../tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-const DESCR: Record<string, TensorType> = { '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64' };
-const ARRAYS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array } as const;
+const DESCR: Record<string, TensorType> = { '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64', '|b1': 'bool' };
+const DESCR_OF = Object.fromEntries(Object.entries(DESCR).map(([d, t]) => [t, d])) as Record<TensorType, string>;
+const ARRAYS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array } as const;
 
 /** Parses a .npy file into a Tensor; `file` names it in errors. */
 export function readNpy(bytes: Uint8Array, file = 'npy file'): Tensor {
@@ -21,7 +22,7 @@ export function readNpy(bytes: Uint8Array, file = 'npy file'): Tensor {
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad(`header ${JSON.stringify(header.trim())} lacks descr, fortran_order or shape`);
   const type = DESCR[descr];
-  if (!type) throw new LstmWasmError('UNSUPPORTED', `${file}: dtype '${descr}' is not one of ${Object.keys(DESCR).join(', ')} (little-endian float32/64, int32/64)`);
+  if (!type) throw new LstmWasmError('UNSUPPORTED', `${file}: dtype '${descr}' is not one of ${Object.keys(DESCR).join(', ')} (little-endian float32/64, int32/64, bool)`);
   if (fortran === 'True') throw new LstmWasmError('UNSUPPORTED', `${file}: Fortran-order arrays are not supported; save with np.ascontiguousarray`);
   const parts = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (!parts.every((s) => /^\d+$/.test(s))) throw bad(`shape (${shapeText}) must be non-negative integers`);
@@ -38,12 +39,12 @@ export function readNpy(bytes: Uint8Array, file = 'npy file'): Tensor {
 }
 
 /**
- * Encodes a float32 tensor as a version-1.0 .npy file laid out as NumPy (>= 1.23) writes it: spare spaces
- * for growing the first axis in place, then padding so the data starts at a multiple of 64.
+ * Encodes a tensor as a version-1.0 .npy file laid out as NumPy (>= 1.23) writes it: spare spaces for
+ * growing the first axis in place, then padding so the data starts at a multiple of 64.
  */
-export function writeNpy(t: { data: Float32Array; dims: readonly number[] }): Uint8Array {
+export function writeNpy(t: { type?: TensorType; data: TensorData; dims: readonly number[] }): Uint8Array {
   const shape = t.dims.length === 1 ? `(${t.dims[0]},)` : `(${t.dims.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  let header = `{'descr': '${DESCR_OF[t.type ?? 'float32']}', 'fortran_order': False, 'shape': ${shape}, }`;
   if (t.dims.length) header += ' '.repeat(21 - String(t.dims[0]).length);
   header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
   const out = new Uint8Array(10 + header.length + t.data.byteLength);

@@ -1,25 +1,62 @@
-// model/exec.ts: run a planned model — check feeds, size the run region once per larger (T, B), call the kernels.
+// model/exec.ts: run a model — check feeds, compute shapes and host values, lay out one run region, call the kernels.
 import { LstmWasmError, check, fmtDims } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor, type TensorData, type TensorType } from '../tensor.js';
-import { type RunShape, ioDims, strides } from './layout.js';
-import { type PackedRecurrent, packRecurrent } from './plan.js';
-import { directionsOf, stateSizeOf, validateRecurrent } from './recurrent.js';
-import type { Model, RecurrentNode } from './types.js';
+import { Device } from './device.js';
+import { type Graph, type PlacedNode, analyze, nodeName } from './graph.js';
+import type { DevVal, Val } from './ops/registry.js';
+import { recurrentDef } from './ops/rnn.js';
+import type { PackedRecurrent } from './plan.js';
+import { validateRecurrent } from './recurrent.js';
+import { sizeOf } from './strided.js';
+import type { DType, HostTensor, Model, OpNode, RecurrentNode, ValueInfo } from './types.js';
 
 export type Feeds = Record<string, Tensor>;
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16; // not bitwise: sizes may pass 2^32
-const prod = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 export interface ExecOptions {
   /** Reject NaN and ±Infinity in float inputs (default true): they would spread through every later step. */
   checkFinite?: boolean;
 }
 
+/** Converts a feed to the value the graph computes with (ints and bools as exact doubles). */
+function valueOf(t: Tensor, info: ValueInfo, checkFinite: boolean): Val {
+  if (t.type === 'float32') {
+    const data = t.data as Float32Array;
+    if (checkFinite) {
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i])) {
+          throw new LstmWasmError('INPUT', `input '${info.name}' has ${data[i]} at flat index ${i}; inputs must be finite (pass checkFinite: false to allow)`);
+        }
+      }
+    }
+    return { dtype: 'float32', dims: [...t.dims], data };
+  }
+  const data = Float64Array.from(t.data as ArrayLike<number | bigint>, Number);
+  return { dtype: info.types[0] as DType, dims: [...t.dims], data };
+}
+
+/** A host value as a Tensor of the model's output type. */
+function tensorOf(v: { dtype: DType; dims: number[]; data: Float32Array | Float64Array }): Tensor {
+  switch (v.dtype) {
+    case 'float32':
+      return new Tensor('float32', Float32Array.from(v.data), v.dims);
+    case 'int64':
+      return new Tensor('int64', BigInt64Array.from(v.data, (x) => BigInt(x)), v.dims);
+    case 'int32':
+      return new Tensor('int32', Int32Array.from(v.data), v.dims);
+    default:
+      return new Tensor('bool', Uint8Array.from(v.data), v.dims);
+  }
+}
+
 export class Executor {
-  private readonly packed: PackedRecurrent;
+  private readonly graph: Graph;
+  private readonly prepared = new Map<PlacedNode, unknown>();
+  /** constants read by device nodes, uploaded once at plan time */
+  private readonly constPtr = new Map<string, number>();
+  private readonly params: number;
   private readonly weightsTop: number;
   private region = 0;
   private capacity = 0;
@@ -29,11 +66,29 @@ export class Executor {
     readonly model: Model,
     private readonly options: ExecOptions = {},
   ) {
-    check(model.nodes.length === 1 && model.nodes[0].op === 'recurrent', 'UNSUPPORTED',
-      `this runtime runs one recurrent node per model; the model has ${model.nodes.map((n) => n.op).join(', ') || 'none'}`);
-    validateRecurrent(model.nodes[0]); // importers have; a Model built by hand has not
-    this.packed = packRecurrent(rt, model.nodes[0]);
+    for (const n of model.nodes) if (n.op === 'recurrent') validateRecurrent(n); // importers have; a Model built by hand may not
+    const g = (this.graph = analyze(model));
+    for (const pn of g.nodes) {
+      if (!pn.device) continue;
+      const consts = pn.inputs.map((n) => g.constants.get(n));
+      const state = pn.def ? pn.def.prepare?.(rt, pn.node as OpNode, consts, g.opset) : recurrentDef.prepare(rt, pn.node as RecurrentNode);
+      if (state !== undefined) this.prepared.set(pn, state);
+      const host = new Set(pn.def?.hostInputs?.(g.opset) ?? []);
+      pn.inputs.forEach((name, i) => {
+        const c = g.constants.get(name);
+        if (!c || host.has(i) || this.constPtr.has(name) || (state !== undefined && pn.def?.prepareConsumes?.includes(i))) return;
+        this.constPtr.set(name, this.upload(rt.alloc(c.data.length * 4, `constant '${name}'`), c));
+      });
+    }
+    this.params = rt.alloc(64, 'kernel parameters');
     this.weightsTop = rt.mark();
+  }
+
+  /** Writes a host value into wasm memory: float32 as f32, integers as i32. */
+  private upload(ptr: number, v: { dtype: DType; data: Float32Array | Float64Array }): number {
+    if (v.dtype === 'float32') this.rt.f32(ptr, v.data.length).set(v.data);
+    else this.rt.i32(ptr, v.data.length).set(v.data);
+    return ptr;
   }
 
   /** Grows the run region when a run needs more than any before it; otherwise reuses it. */
@@ -47,12 +102,11 @@ export class Executor {
     return this.region;
   }
 
-  run(feeds: Feeds, fetches?: readonly string[]): Record<string, Tensor> {
+  private checkFeeds(feeds: Feeds): void {
     check(feeds !== null && typeof feeds === 'object', 'INPUT', 'run(feeds): feeds must be an object of name -> Tensor');
-    const { inputs, outputs } = this.model;
+    const { inputs } = this.graph;
     for (const name of Object.keys(feeds)) {
-      check(inputs.some((i) => i.name === name), 'INPUT',
-        `unknown input '${name}'; the model's inputs are ${inputs.map((i) => i.name).join(', ')}`);
+      check(inputs.some((i) => i.name === name), 'INPUT', `unknown input '${name}'; the model's inputs are ${inputs.map((i) => i.name).join(', ')}`);
     }
     for (const info of inputs) {
       const t = feeds[info.name];
@@ -61,8 +115,7 @@ export class Executor {
         continue;
       }
       check(t !== null && typeof t === 'object' && 'dims' in t && 'data' in t, 'INPUT', `input '${info.name}' must be a Tensor`);
-      check(info.types.includes(t.type as never), 'INPUT',
-        `input '${info.name}' must be ${info.types.join(' or ')}, got ${t.type}`);
+      check(info.types.includes(t.type as never), 'INPUT', `input '${info.name}' must be ${info.types.join(' or ')}, got ${t.type}`);
       if (!(t instanceof Tensor)) {
         // a tensor from elsewhere (e.g. onnxruntime-web's): hold it to the same checks
         try {
@@ -72,135 +125,105 @@ export class Executor {
           throw new LstmWasmError('INPUT', `input '${info.name}': ${(e as Error).message.replace(/^Tensor: /, '')}`);
         }
       }
+      const ranks = info.ranks ?? [info.dims.length];
+      const others = ranks.filter((r) => r !== info.dims.length);
+      check(ranks.includes(t.dims.length), 'INPUT',
+        `input '${info.name}' must be ${info.dims.length}-D ${fmtDims(info.dims)}${others.length ? ` (or ${others.join(', ')}-D)` : ''}, got ${fmtDims(t.dims)}`);
+      if (t.dims.length === info.dims.length) {
+        info.dims.forEach((want, i) => check(typeof want !== 'number' || t.dims[i] === want, 'INPUT',
+          `input '${info.name}' ${fmtDims(t.dims)}: dim ${i} must be ${want} (the model declares ${fmtDims(info.dims)})`));
+      }
     }
-    const wanted = fetches ?? outputs.map((o) => o.name);
+  }
+
+  run(feeds: Feeds, fetches?: readonly string[]): Record<string, Tensor> {
+    this.checkFeeds(feeds);
+    const g = this.graph, rt = this.rt;
+    const wanted = fetches ?? g.outputs.map((o) => o.name);
     for (const name of wanted) {
-      check(outputs.some((o) => o.name === name), 'INPUT',
-        `unknown output '${name}'; the model's outputs are ${outputs.map((o) => o.name).join(', ')}`);
+      check(g.outputs.some((o) => o.name === name), 'INPUT', `unknown output '${name}'; the model's outputs are ${g.outputs.map((o) => o.name).join(', ')}`);
     }
-    return this.runRecurrent(this.packed, feeds, new Set(wanted));
-  }
 
-  /** Reads T and B off x and checks every other feed against them. */
-  private shapeOf(n: RecurrentNode, feeds: Feeds): RunShape {
-    const x = feeds[n.inputs.x];
-    const torch = n.layout === 'torch';
-    const named = ioDims(n, 'T', 'B');
-    check(x.dims.length === 3 || (torch && x.dims.length === 2), 'INPUT',
-      `input '${n.inputs.x}' must be 3-D ${fmtDims(named.x)}${torch ? ` or 2-D [T, ${n.inputSize}]` : ''}, got ${fmtDims(x.dims)}`);
-    const unbatched = x.dims.length === 2;
-    const [T, B] = unbatched ? [x.dims[0], 1] : n.batchFirst ? [x.dims[1], x.dims[0]] : [x.dims[0], x.dims[1]];
-    check(x.dims[x.dims.length - 1] === n.inputSize, 'INPUT',
-      `input '${n.inputs.x}' ${fmtDims(x.dims)}: last dim must be the input size ${n.inputSize}`);
-    check(T >= 1, 'INPUT', `input '${n.inputs.x}' ${fmtDims(x.dims)}: needs at least one time step`);
-    check(B >= 1, 'INPUT', `input '${n.inputs.x}' ${fmtDims(x.dims)}: needs at least one batch item`);
-    const dims = ioDims(n, T, B, unbatched);
-    for (const [name, want] of [[n.inputs.h0, dims.h], [n.inputs.c0, dims.c]] as const) {
-      const t = name ? feeds[name] : undefined;
-      check(!t || same(t.dims, want), 'INPUT',
-        () => `input '${name}' must be ${fmtDims(want)} for ${n.inputs.x} ${fmtDims(x.dims)}, got ${fmtDims(t!.dims)}`);
-    }
-    const lens = n.inputs.lengths ? feeds[n.inputs.lengths] : undefined;
-    if (lens) {
-      check(same(lens.dims, [B]), 'INPUT', `input '${n.inputs.lengths}' must be [${B}] (one length per batch item), got ${fmtDims(lens.dims)}`);
-      for (let b = 0; b < B; b++) {
-        const v = Number(lens.data[b]);
-        check(v >= 0 && v <= T, 'INPUT', `input '${n.inputs.lengths}'[${b}] = ${v} is outside 0..${T} (T)`);
-      }
-    }
-    return { T, B, unbatched };
-  }
-
-  private copyIn(ptr: number, t: Tensor, checkFinite: boolean): void {
-    const data = t.data as Float32Array;
-    if (checkFinite) {
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) {
-          throw new LstmWasmError('INPUT', `input has ${data[i]} at flat index ${i}; inputs must be finite (pass checkFinite: false to allow)`);
-        }
-      }
-    }
-    this.rt.f32(ptr, data.length).set(data);
-  }
-
-  private runRecurrent(pk: PackedRecurrent, feeds: Feeds, wanted: Set<string>): Record<string, Tensor> {
-    const n = pk.node, rt = this.rt, k = rt.k;
-    const shape = this.shapeOf(n, feeds);
-    const { T, B } = shape;
-    const L = n.numLayers, D = directionsOf(n), P = stateSizeOf(n), I = n.inputSize, DP = D * P;
-    const dims = ioDims(n, T, B, shape.unbatched);
-    const st = strides(n, shape);
-    const want = (name?: string) => name !== undefined && wanted.has(name);
-    const x = feeds[n.inputs.x], h0 = n.inputs.h0 ? feeds[n.inputs.h0] : undefined;
-    const c0 = n.inputs.c0 ? feeds[n.inputs.c0] : undefined, lens = n.inputs.lengths ? feeds[n.inputs.lengths] : undefined;
-
-    // run region: x | h0 | c0 | lens | y | hN | cN | two layer buffers | workspace | io block
-    let ws = 0;
-    for (const spec of pk.specs) ws = Math.max(ws, rt.core.recurrent_workspace_bytes(spec, B));
-    const parts = [
-      T * B * I * 4, h0 ? prod(dims.h) * 4 : 0, c0 ? prod(dims.c) * 4 : 0, lens ? B * 4 : 0,
-      prod(dims.y) * 4, prod(dims.h) * 4, prod(dims.c) * 4,
-      L > 1 ? T * B * DP * 4 : 0, L > 2 ? T * B * DP * 4 : 0, ws, k.IO_WORDS * 4,
-    ].map(align16);
-    let at = this.ensure(parts.reduce((a, b) => a + b, 0));
-    const [xP, h0P, c0P, lensP, yP, hNP, cNP, midA, midB, wsP, ioP] = parts.map((bytes) => {
-      const p = at;
-      at += bytes;
-      return bytes ? p : 0;
-    });
-
+    // 1. shapes, and every host value, node by node
+    const vals = new Map<string, Val>();
+    const get = (n: string) => (n === '' ? undefined : vals.get(n) ?? g.constants.get(n));
     const checkFinite = this.options.checkFinite ?? true;
-    this.copyIn(xP, x, checkFinite);
-    if (h0) this.copyIn(h0P, h0, checkFinite);
-    if (c0) this.copyIn(c0P, c0, checkFinite);
-    if (lens) rt.i32(lensP, B).set(Array.from(lens.data as ArrayLike<number | bigint>, Number));
-
-    // x and y as the caller lays them out; layers in between are time-major (T, B, D*P)
-    const wantY = want(n.outputs.y);
-    for (let l = 0; l < L; l++) {
-      const last = l === L - 1;
-      const inP = l === 0 ? xP : (l - 1) % 2 ? midB : midA;
-      const outP = last ? (wantY ? yP : 0) : l % 2 ? midB : midA;
-      for (let d = 0; d < D; d++) {
-        const s = l * D + d;
-        const io = rt.i32(ioP, k.IO_WORDS);
-        io.fill(0);
-        io[k.IO_T] = T;
-        io[k.IO_B] = B;
-        io[k.IO_X] = inP;
-        [io[k.IO_XST], io[k.IO_XSB]] = l === 0 ? [st.xst, st.xsb] : [B * DP, DP];
-        io[k.IO_Y] = outP ? outP + (last ? d * st.yDir : d * P) * 4 : 0;
-        [io[k.IO_YST], io[k.IO_YSB]] = last ? [st.yst, st.ysb] : [B * DP, DP];
-        io[k.IO_LENS] = lensP;
-        io[k.IO_H0] = h0P ? h0P + s * st.hStep * 4 : 0;
-        io[k.IO_C0] = c0P ? c0P + s * st.cStep * 4 : 0;
-        io[k.IO_HN] = hNP + s * st.hStep * 4;
-        io[k.IO_CN] = cNP + s * st.cStep * 4;
-        io[k.IO_HSB] = st.hsb;
-        io[k.IO_CSB] = st.csb;
-        rt.core.recurrent_seq_f32(pk.specs[s], ioP, wsP);
+    for (const info of g.inputs) if (feeds[info.name]) vals.set(info.name, valueOf(feeds[info.name], info, checkFinite));
+    const scratch = new Map<PlacedNode, number>();
+    for (const pn of g.nodes) {
+      const ins = pn.inputs.map(get);
+      pn.inputs.forEach((n, i) => check(n === '' || ins[i] !== undefined || !pn.def, 'INPUT', `${nodeName(pn.node)}: its input '${n}' was not given`));
+      let outs: Val[];
+      if (!pn.def) {
+        const node = pn.node as RecurrentNode;
+        outs = recurrentDef.infer(node, ins);
+        scratch.set(pn, recurrentDef.scratch(rt, this.prepared.get(pn) as PackedRecurrent, node, ins));
+      } else if (pn.device) {
+        outs = pn.def.infer(pn.node as OpNode, ins, g.opset);
+        scratch.set(pn, pn.def.scratch?.(pn.node as OpNode, ins, outs, g.opset) ?? 0);
+      } else {
+        outs = pn.def.host(pn.node as OpNode, ins as HostTensor[], g.opset);
       }
+      pn.outputs.forEach((o, i) => o && vals.set(o, outs[i]));
     }
-    if (lens && n.layout === 'onnx') this.zeroEmptyStates(n, shape, lensP, hNP, cNP);
 
-    const out: Record<string, Tensor> = {};
-    const take = (ptr: number, d: number[]) => new Tensor('float32', rt.f32(ptr, prod(d)).slice(), d);
-    if (wantY) out[n.outputs.y!] = take(yP, dims.y);
-    if (want(n.outputs.hN)) out[n.outputs.hN!] = take(hNP, dims.h);
-    if (want(n.outputs.cN)) out[n.outputs.cN!] = take(cNP, dims.c);
-    return out;
-  }
+    // 2. one run region: device values, per-run uploads, the largest scratch
+    const ptr = new Map<string, number>();
+    let bytes = 0;
+    const reserve = (name: string, n: number) => {
+      ptr.set(name, bytes);
+      bytes += align16(n * 4);
+    };
+    for (const info of g.inputs) if (g.device.has(info.name) && vals.has(info.name)) reserve(info.name, sizeOf(vals.get(info.name)!.dims));
+    const uploads: string[] = [];
+    for (const pn of g.nodes) {
+      if (!pn.device) continue;
+      const host = new Set(pn.def?.hostInputs?.(g.opset) ?? []);
+      pn.inputs.forEach((n, i) => {
+        if (n && vals.has(n) && !ptr.has(n) && !g.device.has(n) && !host.has(i)) {
+          reserve(n, sizeOf(vals.get(n)!.dims));
+          uploads.push(n);
+        }
+      });
+      pn.outputs.forEach((o) => o && !pn.def?.alias && reserve(o, sizeOf(vals.get(o)!.dims)));
+    }
+    const scratchAt = bytes;
+    bytes += align16(Math.max(0, ...scratch.values()));
+    const base = this.ensure(bytes);
+    const at = (n: string) => base + ptr.get(n)!;
 
-  /** onnxruntime ends an item of length 0 with zero states, not its initial state; the onnx layout follows it. */
-  private zeroEmptyStates(n: RecurrentNode, shape: RunShape, lensP: number, hNP: number, cNP: number): void {
-    const st = strides(n, shape), D = directionsOf(n), H = n.hiddenSize;
-    const lens = this.rt.i32(lensP, shape.B);
-    for (let b = 0; b < shape.B; b++) {
-      if (lens[b] !== 0) continue;
-      for (let d = 0; d < D; d++) {
-        this.rt.f32(hNP + (d * st.hStep + b * st.hsb) * 4, H).fill(0);
-        this.rt.f32(cNP + (d * st.cStep + b * st.csb) * 4, H).fill(0);
+    // 3. inputs and uploads into wasm, then the device nodes in order
+    for (const info of g.inputs) if (ptr.has(info.name)) this.upload(at(info.name), vals.get(info.name) as HostTensor);
+    for (const n of uploads) this.upload(at(n), vals.get(n) as HostTensor);
+    const d = new Device(rt, this.params);
+    d.scratch = base + scratchAt;
+    const dev = (n: string): DevVal | undefined => {
+      const v = get(n); // undefined: absent, or an optional input not fed
+      if (v === undefined) return undefined;
+      return { ...v, ptr: ptr.has(n) ? at(n) : this.constPtr.get(n) ?? 0 };
+    };
+    for (const pn of g.nodes) {
+      if (!pn.device) continue;
+      if (pn.def?.alias) ptr.set(pn.outputs[0], ptr.get(pn.inputs[0]) ?? 0);
+      if (pn.def?.alias && !ptr.has(pn.inputs[0])) {
+        // the alias of an uploaded constant: give it the constant's address
+        ptr.set(pn.outputs[0], this.constPtr.get(pn.inputs[0])! - base);
       }
+      d.prepared = this.prepared.get(pn);
+      const ins = pn.inputs.map(dev), outs = pn.outputs.map(dev) as DevVal[];
+      if (pn.def) pn.def.device!(d, pn.node as OpNode, ins, outs, g.opset);
+      else recurrentDef.device(d, pn.node as RecurrentNode, ins, outs);
     }
+
+    // 4. the fetched outputs, as new tensors
+    const result: Record<string, Tensor> = {};
+    for (const name of wanted) {
+      const v = get(name)!;
+      const onDevice = g.device.has(name);
+      result[name] = onDevice
+        ? new Tensor('float32', rt.f32(at(name), sizeOf(v.dims)).slice(), v.dims)
+        : tensorOf(v as HostTensor);
+    }
+    return result;
   }
 }

@@ -63,10 +63,11 @@ export function strides(n: RecurrentNode, { T, B, unbatched }: RunShape): Stride
 export function recurrentIO(n: RecurrentNode): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const dims = ioDims(n, 'T', 'B');
   const f32 = ['float32'] as const;
-  const inputs: ValueInfo[] = [{ name: n.inputs.x, types: f32, dims: dims.x, optional: false, doc: 'input sequence' }];
+  const ranks = n.layout === 'torch' ? { ranks: [3, 2] } : {}; // PyTorch also takes one unbatched sequence
+  const inputs: ValueInfo[] = [{ name: n.inputs.x, types: f32, dims: dims.x, optional: false, doc: 'input sequence', ...ranks }];
   const outputs: ValueInfo[] = [];
-  if (n.inputs.h0) inputs.push({ name: n.inputs.h0, types: f32, dims: dims.h, optional: true, doc: 'initial hidden state (zeros when omitted)' });
-  if (n.inputs.c0) inputs.push({ name: n.inputs.c0, types: f32, dims: dims.c, optional: true, doc: 'initial cell state (zeros when omitted)' });
+  if (n.inputs.h0) inputs.push({ name: n.inputs.h0, types: f32, dims: dims.h, optional: true, doc: 'initial hidden state (zeros when omitted)', ...ranks });
+  if (n.inputs.c0) inputs.push({ name: n.inputs.c0, types: f32, dims: dims.c, optional: true, doc: 'initial cell state (zeros when omitted)', ...ranks });
   if (n.inputs.lengths) inputs.push({ name: n.inputs.lengths, types: ['int64', 'int32'], dims: ['B'], optional: true, doc: 'valid steps per item, 0..T (all T when omitted)' });
   if (n.outputs.y) outputs.push({ name: n.outputs.y, types: f32, dims: dims.y, optional: false, doc: 'hidden state of the last layer at every step' });
   if (n.outputs.hN) outputs.push({ name: n.outputs.hN, types: f32, dims: dims.h, optional: false, doc: 'final hidden state of every layer and direction' });

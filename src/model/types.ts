@@ -66,15 +66,42 @@ export interface RecurrentNode {
   outputs: { y?: string; hN?: string; cN?: string };
 }
 
-export type Node = RecurrentNode;
+/** Element types a graph computes with. float32 is the only float type; ints and bools are exact on the host. */
+export type DType = 'float32' | 'int64' | 'int32' | 'bool';
+
+/** A tensor held by the host: float32 as a Float32Array; int64, int32 and bool as exact numbers in a Float64Array. */
+export interface HostTensor {
+  dtype: DType;
+  dims: number[];
+  data: Float32Array | Float64Array;
+}
+
+export type AttrValue = number | string | number[] | string[] | HostTensor;
+
+/**
+ * A graph op with ONNX's semantics (type is the ONNX op_type, attributes keep ONNX's names and the
+ * model's opset decides their meaning). An omitted optional input is ''.
+ */
+export interface OpNode {
+  op: 'op';
+  type: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+}
+
+export type Node = RecurrentNode | OpNode;
 
 export type Dim = number | string;
 
 /** A graph input or output: accepted element types and shape (strings name free dimensions). */
 export interface ValueInfo {
   name: string;
-  types: readonly ('float32' | 'int32' | 'int64')[];
+  types: readonly ('float32' | 'int32' | 'int64' | 'bool')[];
   dims: Dim[];
+  /** Ranks accepted besides dims.length (PyTorch's unbatched 2-D input). */
+  ranks?: number[];
   optional: boolean;
   doc: string;
 }
@@ -84,6 +111,11 @@ export interface Model {
   source: string;
   inputs: ValueInfo[];
   outputs: ValueInfo[];
+  /** In an order where every node comes after the nodes whose outputs it reads. */
   nodes: Node[];
+  /** Named constant tensors (ONNX initializers); absent for a model without them. */
+  constants?: Record<string, HostTensor>;
+  /** The ONNX default-domain opset the op nodes follow; absent without op nodes. */
+  opset?: number;
   metadata: Record<string, string>;
 }

@@ -1,0 +1,114 @@
+// model/ops/rnn.ts: a recurrent node (stack of LSTM/GRU/RNN layers) in the graph: shapes, workspace, kernel calls.
+import { check, fmtDims } from '../../errors.js';
+import type { Runtime } from '../../runtime.js';
+import type { Device } from '../device.js';
+import { type RunShape, ioDims, strides } from '../layout.js';
+import { type PackedRecurrent, packRecurrent } from '../plan.js';
+import { directionsOf, stateSizeOf } from '../recurrent.js';
+import type { RecurrentNode } from '../types.js';
+import type { DevVal, Val } from './registry.js';
+
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/** The node's inputs and outputs by position: [x, h0, c0, lengths] and [y, hN, cN] ('' when absent). */
+export const recurrentInputs = (n: RecurrentNode) => [n.inputs.x, n.inputs.h0 ?? '', n.inputs.c0 ?? '', n.inputs.lengths ?? ''];
+export const recurrentOutputs = (n: RecurrentNode) => [n.outputs.y ?? '', n.outputs.hN ?? '', n.outputs.cN ?? ''];
+
+/** Reads T and B off x and checks the other inputs against them (INPUT errors name the tensor). */
+export function runShape(n: RecurrentNode, [x, h0, c0, lens]: (Val | undefined)[]): RunShape {
+  const [xn, h0n, c0n, lensn] = recurrentInputs(n);
+  const torch = n.layout === 'torch';
+  const named = ioDims(n, 'T', 'B');
+  check(x!.dtype === 'float32', 'INPUT', `input '${xn}' must be float32, got ${x!.dtype}`);
+  check(x!.dims.length === 3 || (torch && x!.dims.length === 2), 'INPUT',
+    `input '${xn}' must be 3-D ${fmtDims(named.x)}${torch ? ` or 2-D [T, ${n.inputSize}]` : ''}, got ${fmtDims(x!.dims)}`);
+  const unbatched = x!.dims.length === 2;
+  const [T, B] = unbatched ? [x!.dims[0], 1] : n.batchFirst ? [x!.dims[1], x!.dims[0]] : [x!.dims[0], x!.dims[1]];
+  check(x!.dims[x!.dims.length - 1] === n.inputSize, 'INPUT', `input '${xn}' ${fmtDims(x!.dims)}: last dim must be the input size ${n.inputSize}`);
+  check(T >= 1, 'INPUT', `input '${xn}' ${fmtDims(x!.dims)}: needs at least one time step`);
+  check(B >= 1, 'INPUT', `input '${xn}' ${fmtDims(x!.dims)}: needs at least one batch item`);
+  const dims = ioDims(n, T, B, unbatched);
+  for (const [v, name, want] of [[h0, h0n, dims.h], [c0, c0n, dims.c]] as const) {
+    check(!v || same(v.dims, want), 'INPUT', () => `input '${name}' must be ${fmtDims(want)} for ${xn} ${fmtDims(x!.dims)}, got ${fmtDims(v!.dims)}`);
+    check(!v || v.dtype === 'float32', 'INPUT', () => `input '${name}' must be float32, got ${v!.dtype}`);
+  }
+  if (lens) {
+    check(lens.dtype !== 'float32', 'INPUT', `input '${lensn}' must be an integer tensor, got float32`);
+    check(same(lens.dims, [B]), 'INPUT', `input '${lensn}' must be [${B}] (one length per batch item), got ${fmtDims(lens.dims)}`);
+    check(lens.data !== undefined, 'MODEL', `input '${lensn}' must be known before the run`);
+    for (let b = 0; b < B; b++) {
+      const v = lens.data[b];
+      check(v >= 0 && v <= T, 'INPUT', `input '${lensn}'[${b}] = ${v} is outside 0..${T} (T)`);
+    }
+  }
+  return { T, B, unbatched };
+}
+
+export const recurrentDef = {
+  infer(n: RecurrentNode, ins: (Val | undefined)[]): Val[] {
+    const shape = runShape(n, ins);
+    const dims = ioDims(n, shape.T, shape.B, shape.unbatched);
+    return [dims.y, dims.h, dims.c].map((d) => ({ dtype: 'float32' as const, dims: d as number[] }));
+  },
+
+  prepare(rt: Runtime, n: RecurrentNode): PackedRecurrent {
+    return packRecurrent(rt, n);
+  },
+
+  /** Workspace of the largest layer, two buffers between layers, the io block. */
+  scratch(rt: Runtime, pk: PackedRecurrent, n: RecurrentNode, ins: (Val | undefined)[]): number {
+    const { T, B } = runShape(n, ins);
+    const DP = directionsOf(n) * stateSizeOf(n);
+    let ws = 0;
+    for (const spec of pk.specs) ws = Math.max(ws, rt.core.recurrent_workspace_bytes(spec, B));
+    const mid = align16(T * B * DP * 4);
+    return align16(ws) + (n.numLayers > 1 ? mid : 0) + (n.numLayers > 2 ? mid : 0) + 64;
+  },
+
+  device(d: Device, n: RecurrentNode, ins: (DevVal | undefined)[], outs: (DevVal | undefined)[]): void {
+    const rt = d.rt, k = d.k, pk = d.prepared as PackedRecurrent;
+    const [x, h0, c0, lens] = ins, [y, hN, cN] = outs;
+    const shape = runShape(n, ins);
+    const { T, B } = shape, st = strides(n, shape);
+    const L = n.numLayers, D = directionsOf(n), P = stateSizeOf(n), DP = D * P;
+    let ws = 0;
+    for (const spec of pk.specs) ws = Math.max(ws, rt.core.recurrent_workspace_bytes(spec, B));
+    const mid = align16(T * B * DP * 4);
+    const midA = d.scratch + align16(ws), midB = midA + mid, ioP = midA + (L > 1 ? mid : 0) + (L > 2 ? mid : 0);
+    for (let l = 0; l < L; l++) {
+      const last = l === L - 1;
+      const inP = l === 0 ? x!.ptr : (l - 1) % 2 ? midB : midA;
+      const outP = last ? (y ? y.ptr : 0) : l % 2 ? midB : midA;
+      for (let dir = 0; dir < D; dir++) {
+        const s = l * D + dir;
+        const io = rt.i32(ioP, k.IO_WORDS);
+        io.fill(0);
+        io[k.IO_T] = T;
+        io[k.IO_B] = B;
+        io[k.IO_X] = inP;
+        [io[k.IO_XST], io[k.IO_XSB]] = l === 0 ? [st.xst, st.xsb] : [B * DP, DP];
+        io[k.IO_Y] = outP ? outP + (last ? dir * st.yDir : dir * P) * 4 : 0;
+        [io[k.IO_YST], io[k.IO_YSB]] = last ? [st.yst, st.ysb] : [B * DP, DP];
+        io[k.IO_LENS] = lens ? lens.ptr : 0;
+        io[k.IO_H0] = h0 ? h0.ptr + s * st.hStep * 4 : 0;
+        io[k.IO_C0] = c0 ? c0.ptr + s * st.cStep * 4 : 0;
+        io[k.IO_HN] = hN ? hN.ptr + s * st.hStep * 4 : 0;
+        io[k.IO_CN] = cN ? cN.ptr + s * st.cStep * 4 : 0;
+        io[k.IO_HSB] = st.hsb;
+        io[k.IO_CSB] = st.csb;
+        rt.core.recurrent_seq_f32(pk.specs[s], ioP, d.scratch);
+      }
+    }
+    // onnxruntime ends an item of length 0 with zero states, not its initial state; the onnx layout follows it
+    if (lens?.data && n.layout === 'onnx') {
+      for (let b = 0; b < B; b++) {
+        if (lens.data[b] !== 0) continue;
+        for (let dir = 0; dir < D; dir++) {
+          if (hN) rt.f32(hN.ptr + (dir * st.hStep + b * st.hsb) * 4, n.hiddenSize).fill(0);
+          if (cN) rt.f32(cN.ptr + (dir * st.cStep + b * st.csb) * 4, n.hiddenSize).fill(0);
+        }
+      }
+    }
+  },
+};
