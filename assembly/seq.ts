@@ -22,15 +22,12 @@ const CHUNK_ROWS: i32 = 64;
 }
 
 /**
- * Bytes of workspace `recurrent_seq_f32` needs for this spec and up to B items (independent of T).
- * Computed in f64 so that a size past 4 GiB comes back as such instead of wrapping around.
+ * Bytes of workspace `recurrent_seq_f32` needs for a cell of `kind` with hidden size padded to HP, projection
+ * rows padded to PP (0 without), and up to B items — whatever T is. In f64 so a size past 4 GiB does not wrap.
  */
-export function recurrent_workspace_bytes(spec: usize, B: i32): f64 {
-  const HP = <f64>spec_i32(spec, SPEC_HP);
-  const MP = HP * gates_of(spec_i32(spec, SPEC_KIND));
-  const HS = <f64>state_width(spec);
-  const b = <f64>B;
-  return (<f64>chunk_steps(B) * b * MP + b * MP + 2 * b * HS + 2 * b * HP) * 4 + Math.ceil(b / 4) * 16;
+export function recurrent_workspace_bytes(kind: i32, HP: i32, PP: i32, B: i32): f64 {
+  const hp = <f64>HP, mp = hp * gates_of(kind), hs = <f64>(PP > 0 ? PP : HP), b = <f64>B;
+  return (<f64>chunk_steps(B) * b * mp + b * mp + 2 * b * hs + 2 * b * hp) * 4 + Math.ceil(b / 4) * 16;
 }
 
 @inline function io(blk: usize, field: i32): i32 {

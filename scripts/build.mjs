@@ -7,7 +7,11 @@ rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
 const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
 // Library: platform-neutral; node:fs is imported lazily, only where a file system exists.
-await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral', external: ['node:*'], minify: true });
+// The ONNX importer is its own entry (lstm-wasm/onnx) and a chunk loaded only when an ONNX model arrives.
+await build({
+  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts' }, outdir: 'dist', platform: 'neutral',
+  external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
+});
 // CLI: Node only.
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node' });
 copyFileSync('build/lstm.wasm', 'dist/lstm.wasm');

@@ -24,7 +24,9 @@ function checkOptions(options: SessionOptions): void {
   for (const key of Object.keys(options)) {
     check(OPTION_KEYS.includes(key), 'OPTION', `unknown option '${key}'; known: ${OPTION_KEYS.join(', ')}`);
   }
-  const { nonlinearity, batchFirst, checkFinite } = options;
+  const { nonlinearity, batchFirst, checkFinite, format } = options;
+  check(format === undefined || format === 'safetensors' || format === 'onnx', 'OPTION',
+    `format must be 'safetensors' or 'onnx', got ${JSON.stringify(format)}`);
   check(nonlinearity === undefined || nonlinearity === 'tanh' || nonlinearity === 'relu', 'OPTION',
     `nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nonlinearity)}`);
   check(batchFirst === undefined || typeof batchFirst === 'boolean', 'OPTION', `batchFirst must be a boolean, got ${JSON.stringify(batchFirst)}`);

@@ -1,7 +1,7 @@
 // formats/onnx_recurrent.ts: an ONNX LSTM / GRU / RNN node (attributes + W, R, B, P) as a canonical recurrent node.
 import { LstmWasmError, check, fmtDims } from '../errors.js';
 import { act, validateRecurrent } from '../model/recurrent.js';
-import type { Activation, ActivationName, CellKind, DirectionWeights, RecurrentNode } from '../model/types.js';
+import type { Activation, ActivationName, AttrValue, CellKind, DirectionWeights, RecurrentNode } from '../model/types.js';
 
 export type OnnxRecurrentOp = 'LSTM' | 'GRU' | 'RNN';
 export type OnnxAttributes = Record<string, number | string | readonly number[] | readonly string[]>;
@@ -141,4 +141,21 @@ export function onnxRecurrent(
   };
   validateRecurrent(node);
   return node;
+}
+
+/**
+ * A node whose W, R (and B, P) are graph inputs: checked now against zero weights of the declared sizes,
+ * translated from the fed values at each run (see RecurrentNode.runtimeWeights).
+ */
+export function onnxRecurrentTemplate(
+  op: OnnxRecurrentOp, name: string, attrs: OnnxAttributes, H: number, I: number,
+  names: { W: string; R: string; B?: string; P?: string }, io: OnnxRecurrentIO,
+): RecurrentNode {
+  const D = attrs.direction === 'bidirectional' ? 2 : 1, G = GATES[op];
+  const zeros = (dims: number[]) => ({ data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims });
+  const node = onnxRecurrent(op, name, attrs, {
+    W: zeros([D, G * H, I]), R: zeros([D, G * H, H]), B: names.B ? zeros([D, 2 * G * H]) : undefined,
+    P: names.P ? zeros([D, 3 * H]) : undefined,
+  }, io);
+  return { ...node, weights: [], runtimeWeights: { op, attrs: attrs as Record<string, AttrValue>, ...names } };
 }

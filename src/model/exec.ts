@@ -5,6 +5,7 @@ import { Tensor, type TensorData, type TensorType } from '../tensor.js';
 import { Device } from './device.js';
 import { type Graph, type PlacedNode, analyze, nodeName } from './graph.js';
 import type { DevVal, Val } from './ops/registry.js';
+import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
 import { validateRecurrent } from './recurrent.js';
@@ -66,10 +67,10 @@ export class Executor {
     readonly model: Model,
     private readonly options: ExecOptions = {},
   ) {
-    for (const n of model.nodes) if (n.op === 'recurrent') validateRecurrent(n); // importers have; a Model built by hand may not
+    for (const n of model.nodes) if (n.op === 'recurrent' && !n.runtimeWeights) validateRecurrent(n); // a hand-built Model may not be
     const g = (this.graph = analyze(model));
     for (const pn of g.nodes) {
-      if (!pn.device) continue;
+      if (!pn.device || (pn.node.op === 'recurrent' && pn.node.runtimeWeights)) continue;
       const consts = pn.inputs.map((n) => g.constants.get(n));
       const state = pn.def ? pn.def.prepare?.(rt, pn.node as OpNode, consts, g.opset) : recurrentDef.prepare(rt, pn.node as RecurrentNode);
       if (state !== undefined) this.prepared.set(pn, state);
@@ -150,14 +151,16 @@ export class Executor {
     const checkFinite = this.options.checkFinite ?? true;
     for (const info of g.inputs) if (feeds[info.name]) vals.set(info.name, valueOf(feeds[info.name], info, checkFinite));
     const scratch = new Map<PlacedNode, number>();
+    const translated = new Map<PlacedNode, RecurrentNode>(); // recurrent nodes whose weights were fed
     for (const pn of g.nodes) {
       const ins = pn.inputs.map(get);
       pn.inputs.forEach((n, i) => check(n === '' || ins[i] !== undefined || !pn.def, 'INPUT', `${nodeName(pn.node)}: its input '${n}' was not given`));
       let outs: Val[];
       if (!pn.def) {
-        const node = pn.node as RecurrentNode;
+        const node = this.recurrentOf(pn, ins);
+        if (node !== pn.node) translated.set(pn, node);
         outs = recurrentDef.infer(node, ins);
-        scratch.set(pn, recurrentDef.scratch(rt, this.prepared.get(pn) as PackedRecurrent, node, ins));
+        scratch.set(pn, recurrentDef.scratch(rt, node, ins));
       } else if (pn.device) {
         outs = pn.def.infer(pn.node as OpNode, ins, g.opset);
         scratch.set(pn, pn.def.scratch?.(pn.node as OpNode, ins, outs, g.opset) ?? 0);
@@ -197,6 +200,32 @@ export class Executor {
     for (const n of uploads) this.upload(at(n), vals.get(n) as HostTensor);
     const d = new Device(rt, this.params);
     d.scratch = base + scratchAt;
+    const runTop = rt.mark(); // fed recurrent weights are packed above the region, for this run only
+    try {
+      for (const [pn, node] of translated) this.prepared.set(pn, recurrentDef.prepare(rt, node));
+      this.runDevice(d, base, ptr, get);
+    } finally {
+      rt.reset(runTop);
+      for (const pn of translated.keys()) this.prepared.delete(pn);
+    }
+    return this.collect(wanted, get, at);
+  }
+
+  /** The recurrent node to run: as planned, or translated from the W, R, B, P fed to this run. */
+  private recurrentOf(pn: PlacedNode, ins: (Val | undefined)[]): RecurrentNode {
+    const node = pn.node as RecurrentNode, rw = node.runtimeWeights;
+    if (!rw) return node;
+    const arr = (i: number) => (ins[i] ? { data: ins[i]!.data as Float32Array, dims: ins[i]!.dims } : undefined);
+    try {
+      return onnxRecurrent(rw.op, node.name, rw.attrs as never, { W: arr(4)!, R: arr(5)!, B: arr(6), P: arr(7) }, { inputs: node.inputs, outputs: node.outputs });
+    } catch (e) {
+      throw e instanceof LstmWasmError && e.code === 'MODEL' ? new LstmWasmError('INPUT', e.message) : e;
+    }
+  }
+
+  private runDevice(d: Device, base: number, ptr: Map<string, number>, get: (n: string) => Val | undefined): void {
+    const g = this.graph;
+    const at = (n: string) => base + ptr.get(n)!;
     const dev = (n: string): DevVal | undefined => {
       const v = get(n); // undefined: absent, or an optional input not fed
       if (v === undefined) return undefined;
@@ -204,24 +233,24 @@ export class Executor {
     };
     for (const pn of g.nodes) {
       if (!pn.device) continue;
-      if (pn.def?.alias) ptr.set(pn.outputs[0], ptr.get(pn.inputs[0]) ?? 0);
-      if (pn.def?.alias && !ptr.has(pn.inputs[0])) {
-        // the alias of an uploaded constant: give it the constant's address
-        ptr.set(pn.outputs[0], this.constPtr.get(pn.inputs[0])! - base);
+      if (pn.def?.alias) {
+        // output 0 is input 0 seen with new dims; an uploaded constant is addressed from the region's base
+        ptr.set(pn.outputs[0], ptr.has(pn.inputs[0]) ? ptr.get(pn.inputs[0])! : this.constPtr.get(pn.inputs[0])! - base);
       }
       d.prepared = this.prepared.get(pn);
       const ins = pn.inputs.map(dev), outs = pn.outputs.map(dev) as DevVal[];
       if (pn.def) pn.def.device!(d, pn.node as OpNode, ins, outs, g.opset);
-      else recurrentDef.device(d, pn.node as RecurrentNode, ins, outs);
+      else recurrentDef.device(d, (d.prepared as PackedRecurrent).node, ins, outs);
     }
+  }
 
-    // 4. the fetched outputs, as new tensors
+  /** The fetched outputs, as new tensors. */
+  private collect(wanted: readonly string[], get: (n: string) => Val | undefined, at: (n: string) => number): Record<string, Tensor> {
     const result: Record<string, Tensor> = {};
     for (const name of wanted) {
       const v = get(name)!;
-      const onDevice = g.device.has(name);
-      result[name] = onDevice
-        ? new Tensor('float32', rt.f32(at(name), sizeOf(v.dims)).slice(), v.dims)
+      result[name] = this.graph.device.has(name)
+        ? new Tensor('float32', this.rt.f32(at(name), sizeOf(v.dims)).slice(), v.dims)
         : tensorOf(v as HostTensor);
     }
     return result;

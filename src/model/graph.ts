@@ -40,7 +40,8 @@ export function analyze(model: Model): Graph {
   const constants = new Map(Object.entries(model.constants ?? {}));
   const dtypes = new Map<string, DType>();
   const dataDep = new Set<string>(); // computed from the inputs' data (not only from their shapes)
-  const device = new Set<string>();
+  const device = new Set<string>(); // held in wasm during a run: float inputs and what device nodes compute
+  const wasmOnly = new Set<string>(); // computed in wasm: the host never sees these values
   for (const [name, t] of constants) dtypes.set(name, t.dtype);
   for (const v of model.inputs) {
     dtypes.set(v.name, inputDType(v));
@@ -69,22 +70,25 @@ export function analyze(model: Model): Graph {
     }
     const depends = !def?.dimsOnly && inputs.some((n) => dataDep.has(n));
     if (depends) outputs.forEach((o) => o && dataDep.add(o));
-    const onDevice = !def || (depends && outTypes.some((t) => t === 'float32'));
+    // float data computed from the inputs' data runs in wasm, when the op can do it with these input types
+    const onDevice = !def || (depends && outTypes.some((t) => t === 'float32') && !!def.device && (def.deviceWhen?.(node as OpNode, inTypes) ?? true));
+    const reads = (i: number) => !def?.dimsOnly && !!inputs[i];
     if (onDevice) {
-      check(!def || def.device, 'UNSUPPORTED', `${nodeName(node)}: ${(node as OpNode).type} of data computed at run time is not supported`);
+      const hostOuts = def?.hostOutputs ?? [];
       outputs.forEach((o, i) => {
-        check(!o || outTypes[i] === 'float32', 'UNSUPPORTED',
+        if (!o || hostOuts.includes(i)) return;
+        check(outTypes[i] === 'float32', 'UNSUPPORTED',
           `${nodeName(node)}: output '${o}' would be ${outTypes[i]} computed from float data at run time; only float32 results are computed in wasm`);
-        if (o) device.add(o);
+        device.add(o);
+        wasmOnly.add(o);
       });
       for (const i of def?.hostInputs?.(opset) ?? []) {
-        const n = inputs[i];
-        check(!n || !device.has(n), 'UNSUPPORTED', `${nodeName(node)}: input '${n}' must be known before the run (a constant or computed from shapes), but it is computed from float data`);
+        check(!reads(i) || !wasmOnly.has(inputs[i]), 'UNSUPPORTED',
+          `${nodeName(node)}: input '${inputs[i]}' must be known before the run (a constant, an input, or computed from shapes), but it is computed in wasm`);
       }
-    } else if (!def?.dimsOnly) {
-      for (const n of inputs) {
-        check(!device.has(n), 'UNSUPPORTED', `${nodeName(node)}: needs the values of '${n}' on the host, but they are computed in wasm at run time`);
-      }
+    } else {
+      inputs.forEach((n, i) => check(!reads(i) || !wasmOnly.has(n), 'UNSUPPORTED',
+        `${nodeName(node)}: ${(node as OpNode).type} needs the values of '${n}' on the host, but they are computed in wasm at run time`));
     }
     nodes.push({ node, def, inputs, outputs, device: onDevice });
   }
@@ -93,4 +97,3 @@ export function analyze(model: Model): Graph {
   }
   return { nodes, constants, dtypes, device, inputs: model.inputs, outputs: model.outputs, opset };
 }
-

@@ -41,11 +41,20 @@ function actCode(rt: Runtime, a: Activation): number {
   return rt.k[`ACT_${a.name.toUpperCase()}`];
 }
 
+const cellKind = (rt: Runtime, node: RecurrentNode) =>
+  node.cell === 'lstm' ? rt.k.CELL_LSTM : node.cell === 'gru' ? rt.k.CELL_GRU : rt.k.CELL_RNN;
+
+/** Workspace bytes of the largest direction of the node for up to B items (all its layers share the sizes). */
+export function recurrentWorkspaceBytes(rt: Runtime, node: RecurrentNode, B: number): number {
+  const HP = roundUp16(node.hiddenSize), PP = node.projSize ? roundUp16(stateSizeOf(node)) : 0;
+  return rt.core.recurrent_workspace_bytes(cellKind(rt, node), HP, PP, B);
+}
+
 export function packRecurrent(rt: Runtime, node: RecurrentNode): PackedRecurrent {
   const k = rt.k;
   const G = GATES[node.cell], H = node.hiddenSize, P = stateSizeOf(node), D = directionsOf(node);
   const HP = roundUp16(H), PP = node.projSize ? roundUp16(P) : 0;
-  const kind = node.cell === 'lstm' ? k.CELL_LSTM : node.cell === 'gru' ? k.CELL_GRU : k.CELL_RNN;
+  const kind = cellKind(rt, node);
   const specs: number[] = [];
   node.weights.forEach((w, i) => {
     const l = Math.floor(i / D), d = i % D, I = layerInputSize(node, l);

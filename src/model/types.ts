@@ -64,6 +64,11 @@ export interface RecurrentNode {
   weights: DirectionWeights[];
   inputs: { x: string; h0?: string; c0?: string; lengths?: string };
   outputs: { y?: string; hN?: string; cN?: string };
+  /**
+   * ONNX only: W, R, B, P are graph inputs fed at each run rather than constants. `weights` is then empty;
+   * the node is translated from the fed values and packed for each run.
+   */
+  runtimeWeights?: { op: 'LSTM' | 'GRU' | 'RNN'; attrs: Record<string, AttrValue>; W: string; R: string; B?: string; P?: string };
 }
 
 /** Element types a graph computes with. float32 is the only float type; ints and bools are exact on the host. */

@@ -248,10 +248,10 @@ register(['Gemm'], {
 
 function reduceAxes(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: number) {
   const d = ins[0]!.dims;
-  const given = opset >= 18 ? (ins[1] ? ints(node, ins[1], 'axes') : undefined) : attrInts(node, 'axes');
+  const given = axesInput(node, opset) ? (ins[1] ? ints(node, ins[1], 'axes') : undefined) : attrInts(node, 'axes');
   let axes: number[];
   if (given === undefined || given.length === 0) {
-    axes = opset >= 18 && attrInt(node, 'noop_with_empty_axes', 0) === 1 ? [] : d.map((_, i) => i);
+    axes = axesInput(node, opset) && attrInt(node, 'noop_with_empty_axes', 0) === 1 ? [] : d.map((_, i) => i);
   } else {
     axes = [...new Set(given.map((a) => axisOf(a, d.length, where(node))))].sort((x, y) => x - y);
   }
@@ -260,26 +260,32 @@ function reduceAxes(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: 
   return { axes, dims };
 }
 
-register(['ReduceMean'], {
+/** ReduceSum takes its axes as an input from opset 13, ReduceMean from 18. */
+const axesInput = (node: OpNode, opset: number) => opset >= (node.type === 'ReduceSum' ? 13 : 18);
+
+register(['ReduceMean', 'ReduceSum'], {
   attrs: { axes: 'ints', keepdims: 'int', noop_with_empty_axes: 'int' }, inputs: [1, 2], outputs: [1, 1],
-  hostInputs: (opset) => (opset >= 18 ? [1] : []),
-  infer: (node, ins, opset) => [{ dtype: 'float32', dims: reduceAxes(node, ins, opset).dims }],
+  hostInputs: () => [1],
+  infer: (node, ins, opset) => {
+    check(ins[0]!.dtype === 'float32', 'MODEL', `${where(node)}: needs float32, got ${ins[0]!.dtype}`);
+    return [{ dtype: 'float32', dims: reduceAxes(node, ins, opset).dims }];
+  },
   host: (node, ins, opset) => {
     const x = ins[0]!, { axes, dims } = reduceAxes(node, ins, opset);
     const kept = x.dims.map((v, i) => (axes.includes(i) ? 1 : v));
     const out = hostTensor('float32', dims);
     const os = broadcastStrides(kept, x.dims).map((s, i) => (axes.includes(i) ? 0 : s));
-    const n = sizeOf(axes.map((a) => x.dims[a]));
+    const n = node.type === 'ReduceMean' ? sizeOf(axes.map((a) => x.dims[a])) : 1;
     let i = 0;
     forOuter(x.dims.length ? x.dims : [1], [os.length ? os : [0]], 0, ([o]) => (out.data[o] += x.data[i++] / n));
     return [out];
   },
   scratch: (_node, ins) => sizeOf(ins[0]!.dims) * 4,
-  device: (d, node, ins, [out], opset) => reduceDevice(d, ins[0]!, out, reduceAxes(node, ins, opset).axes),
+  device: (d, node, ins, [out], opset) => reduceDevice(d, ins[0]!, out, reduceAxes(node, ins, opset).axes, node.type === 'ReduceMean'),
 });
 
-/** Mean over the axes one at a time, last first (each a middle-axis sum of the kernel), through scratch. */
-function reduceDevice(d: Device, x: DevVal, out: DevVal, all: number[]): void {
+/** Sum or mean over the axes one at a time, last first (each a middle-axis sum of the kernel), through scratch. */
+function reduceDevice(d: Device, x: DevVal, out: DevVal, all: number[], mean: boolean): void {
   let dims = [...x.dims], src = x.ptr;
   const axes = all.filter((a) => dims[a] > 1); // each remaining pass at least halves the data: two halves of scratch suffice
   if (axes.length === 0) {
@@ -290,7 +296,7 @@ function reduceDevice(d: Device, x: DevVal, out: DevVal, all: number[]): void {
   [...axes].reverse().forEach((a, k) => {
     const last = k === axes.length - 1;
     const dst = last ? out.ptr : d.scratch + (k % 2 ? half : 0);
-    d.rt.core.reduce_sum_f32(dst, src, sizeOf(dims.slice(0, a)), dims[a], sizeOf(dims.slice(a + 1)), 1 / dims[a]);
+    d.rt.core.reduce_sum_f32(dst, src, sizeOf(dims.slice(0, a)), dims[a], sizeOf(dims.slice(a + 1)), mean ? 1 / dims[a] : 1);
     dims = dims.map((v, i) => (i === a ? 1 : v));
     src = dst;
   });

@@ -42,6 +42,10 @@ export interface OpDef {
   alias?: boolean;
   /** The op reads only its inputs' dims (Shape): its output is a host value even when its input is not. */
   dimsOnly?: boolean;
+  /** Whether the device kernel handles these input types (default: yes). */
+  deviceWhen?(node: OpNode, ins: (DType | undefined)[]): boolean;
+  /** Outputs of a device node that are host values all the same (computed by infer from shapes). */
+  hostOutputs?: number[];
   /** Output types from input types; default: every output has input 0's type. */
   dtypes?(node: OpNode, ins: (DType | undefined)[]): DType[];
   /**
@@ -91,7 +95,7 @@ export function checkNode(node: OpNode, opset: number): OpDef {
   const def = REGISTRY[node.type];
   if (!def) {
     throw new LstmWasmError('UNSUPPORTED',
-      `${where(node)}: op ${node.type} is not supported; supported ops: ${[...Object.keys(REGISTRY), 'LSTM', 'GRU', 'RNN', 'Constant'].sort().join(', ')}`);
+      `${where(node)}: op ${node.type} is not supported; supported ops: ${[...Object.keys(REGISTRY), 'LSTM', 'GRU', 'RNN'].sort().join(', ')}`);
   }
   for (const [name, v] of Object.entries(node.attrs)) {
     const want = def.attrs[name];

@@ -3,7 +3,7 @@ import { check, fmtDims } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { Device } from '../device.js';
 import { type RunShape, ioDims, strides } from '../layout.js';
-import { type PackedRecurrent, packRecurrent } from '../plan.js';
+import { type PackedRecurrent, packRecurrent, recurrentWorkspaceBytes } from '../plan.js';
 import { directionsOf, stateSizeOf } from '../recurrent.js';
 import type { RecurrentNode } from '../types.js';
 import type { DevVal, Val } from './registry.js';
@@ -11,8 +11,11 @@ import type { DevVal, Val } from './registry.js';
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
-/** The node's inputs and outputs by position: [x, h0, c0, lengths] and [y, hN, cN] ('' when absent). */
-export const recurrentInputs = (n: RecurrentNode) => [n.inputs.x, n.inputs.h0 ?? '', n.inputs.c0 ?? '', n.inputs.lengths ?? ''];
+/** The node's inputs and outputs by position: [x, h0, c0, lengths(, W, R, B, P)] and [y, hN, cN] ('' when absent). */
+export const recurrentInputs = (n: RecurrentNode) => {
+  const w = n.runtimeWeights;
+  return [n.inputs.x, n.inputs.h0 ?? '', n.inputs.c0 ?? '', n.inputs.lengths ?? '', ...(w ? [w.W, w.R, w.B ?? '', w.P ?? ''] : [])];
+};
 export const recurrentOutputs = (n: RecurrentNode) => [n.outputs.y ?? '', n.outputs.hN ?? '', n.outputs.cN ?? ''];
 
 /** Reads T and B off x and checks the other inputs against them (INPUT errors name the tensor). */
@@ -56,14 +59,11 @@ export const recurrentDef = {
     return packRecurrent(rt, n);
   },
 
-  /** Workspace of the largest layer, two buffers between layers, the io block. */
-  scratch(rt: Runtime, pk: PackedRecurrent, n: RecurrentNode, ins: (Val | undefined)[]): number {
+  /** Workspace of one layer direction, two buffers between layers, the io block. */
+  scratch(rt: Runtime, n: RecurrentNode, ins: (Val | undefined)[]): number {
     const { T, B } = runShape(n, ins);
-    const DP = directionsOf(n) * stateSizeOf(n);
-    let ws = 0;
-    for (const spec of pk.specs) ws = Math.max(ws, rt.core.recurrent_workspace_bytes(spec, B));
-    const mid = align16(T * B * DP * 4);
-    return align16(ws) + (n.numLayers > 1 ? mid : 0) + (n.numLayers > 2 ? mid : 0) + 64;
+    const mid = align16(T * B * directionsOf(n) * stateSizeOf(n) * 4);
+    return align16(recurrentWorkspaceBytes(rt, n, B)) + (n.numLayers > 1 ? mid : 0) + (n.numLayers > 2 ? mid : 0) + 64;
   },
 
   device(d: Device, n: RecurrentNode, ins: (DevVal | undefined)[], outs: (DevVal | undefined)[]): void {
@@ -72,10 +72,8 @@ export const recurrentDef = {
     const shape = runShape(n, ins);
     const { T, B } = shape, st = strides(n, shape);
     const L = n.numLayers, D = directionsOf(n), P = stateSizeOf(n), DP = D * P;
-    let ws = 0;
-    for (const spec of pk.specs) ws = Math.max(ws, rt.core.recurrent_workspace_bytes(spec, B));
     const mid = align16(T * B * DP * 4);
-    const midA = d.scratch + align16(ws), midB = midA + mid, ioP = midA + (L > 1 ? mid : 0) + (L > 2 ? mid : 0);
+    const midA = d.scratch + align16(recurrentWorkspaceBytes(rt, n, B)), midB = midA + mid, ioP = midA + (L > 1 ? mid : 0) + (L > 2 ? mid : 0);
     for (let l = 0; l < L; l++) {
       const last = l === L - 1;
       const inP = l === 0 ? x!.ptr : (l - 1) % 2 ? midB : midA;

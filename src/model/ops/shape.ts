@@ -71,13 +71,21 @@ register(['Squeeze', 'Unsqueeze'], {
   check: (node, opset) => check(opset < 13 || node.attrs.axes === undefined, 'MODEL', `${where(node)}: from opset 13 axes is an input, not an attribute`),
 });
 register(['Identity'], { ...viewOp, attrs: {}, inputs: [1, 1], outputs: [1, 1] });
+/** Dropout at inference: the data unchanged, and a bool mask as onnxruntime gives it (all true from opset 12, all false before). */
+function dropout(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: number): Val[] {
+  const training = ins[2]?.data?.[0];
+  check(!training, 'UNSUPPORTED', `${where(node)}: training_mode is true; inference runs Dropout as identity only`);
+  const dims = ins[0]!.dims;
+  const mask = { dtype: 'bool' as const, dims, data: new Float64Array(sizeOf(dims)).fill(opset >= 12 ? 1 : 0) };
+  return node.outputs.length > 1 ? [{ dtype: ins[0]!.dtype, dims }, mask] : [{ dtype: ins[0]!.dtype, dims }];
+}
 register(['Dropout'], {
-  ...viewOp, attrs: { seed: 'int', ratio: 'float', is_test: 'int' }, inputs: [1, 3], outputs: [1, 1], hostInputs: () => [1, 2],
-  check: (node) => check(node.outputs.length === 1, 'UNSUPPORTED', `${where(node)}: the mask output of Dropout is not supported (inference has no mask)`),
-  infer: (node, ins, opset) => {
-    const training = ins[2]?.data?.[0];
-    check(!training, 'UNSUPPORTED', `${where(node)}: training_mode is true; inference runs Dropout as identity only`);
-    return viewOp.infer(node, ins, opset);
+  ...viewOp, attrs: { seed: 'int', ratio: 'float', is_test: 'int' }, inputs: [1, 3], outputs: [1, 2], hostInputs: () => [1, 2], hostOutputs: [1],
+  dtypes: (node, ins) => [ins[0]!, 'bool'].slice(0, node.outputs.length) as DType[],
+  infer: dropout,
+  host: (node, ins, opset) => {
+    const [out, mask] = dropout(node, ins, opset);
+    return [{ ...out, data: ins[0]!.data } as HostTensor, ...(mask ? [mask as HostTensor] : [])];
   },
 });
 
@@ -92,13 +100,14 @@ function shapeOf(node: OpNode, dims: number[]): Val {
 }
 
 register(['Shape'], {
-  attrs: { start: 'int', end: 'int' }, inputs: [1, 1], outputs: [1, 1], dimsOnly: true,
+  attrs: { start: 'int', end: 'int' }, inputs: [1, 1], outputs: [1, 1], dimsOnly: true, dtypes: () => ['int64'],
   infer: (node, ins) => [shapeOf(node, ins[0]!.dims)],
   host: (node, ins) => [shapeOf(node, ins[0]!.dims) as HostTensor],
 });
 
 register(['ConstantOfShape'], {
   attrs: { value: 'tensor' }, inputs: [1, 1], outputs: [1, 1], hostInputs: () => [0],
+  dtypes: (node) => [(node.attrs.value as HostTensor | undefined)?.dtype ?? 'float32'],
   check: (node) => {
     const v = node.attrs.value as HostTensor | undefined;
     check(!v || sizeOf(v.dims) === 1, 'MODEL', `${where(node)}: value must hold one element, got ${v && fmtDims(v.dims)}`);
@@ -131,6 +140,8 @@ function castTo(node: OpNode): DType {
 register(['Cast'], {
   attrs: { to: 'int', saturate: 'int' }, inputs: [1, 1], outputs: [1, 1], alias: true,
   check: (node) => void castTo(node),
+  dtypes: (node) => [castTo(node)],
+  deviceWhen: (node, ins) => ins[0] === 'float32' && castTo(node) === 'float32',
   infer: (node, ins) => [{ dtype: castTo(node), dims: ins[0]!.dims }],
   host: (node, ins) => {
     const x = ins[0]!, to = castTo(node);
@@ -291,3 +302,23 @@ register(['Gather'], {
   scratch: (_node, ins) => sizeOf(ins[1]!.dims) * 4,
 });
 
+
+// ---- Constant (folded at load) ----
+
+register(['Constant'], {
+  attrs: { value: 'tensor', value_float: 'float', value_floats: 'floats', value_int: 'int', value_ints: 'ints' },
+  inputs: [0, 0], outputs: [1, 1],
+  check: (node) => check(Object.keys(node.attrs).length === 1, 'MODEL', `${where(node)}: needs exactly one value attribute, has ${Object.keys(node.attrs).join(', ') || 'none'}`),
+  dtypes: (node) => [constantOf(node).dtype],
+  infer: (node) => [constantOf(node)],
+  host: (node) => [constantOf(node)],
+});
+
+function constantOf(node: OpNode): HostTensor {
+  const a = node.attrs;
+  if (a.value) return a.value as HostTensor;
+  if (a.value_float !== undefined) return hostTensor('float32', [], Float32Array.of(a.value_float as number));
+  if (a.value_floats) return hostTensor('float32', [(a.value_floats as number[]).length], Float32Array.from(a.value_floats as number[]));
+  if (a.value_int !== undefined) return hostTensor('int64', [], Float64Array.of(a.value_int as number));
+  return hostTensor('int64', [(a.value_ints as number[]).length], Float64Array.from(a.value_ints as number[]));
+}
