@@ -94,6 +94,38 @@ describe('lstm-wasm run --expect', () => {
   });
 });
 
+describe('lstm-wasm with ONNX models', () => {
+  const tx = (c: string, f: string) => fixturePath(`torch-onnx/${c}/${f}`);
+  it('runs an exported classifier on int64 ids and matches PyTorch', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-'));
+    const r = await cli('run', tx('classifier_bilstm', 'model.onnx'), '--input', `ids=${tx('classifier_bilstm', 'b_ids.npy')}`,
+      '--expect', `probs=${tx('classifier_bilstm', 'b_probs.npy')}`, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(result.outputs).toEqual([{ name: 'probs', file: join(out, 'probs.npy'), dims: [1, 5] }]);
+  });
+
+  it('binds inputs in order and writes every output of a two-layer LM', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-'));
+    const r = await cli('run', tx('lm_lstm2', 'model.onnx'), '--input', tx('lm_lstm2', 'a_ids.npy'), '--input', tx('lm_lstm2', 'a_h0.npy'),
+      '--input', tx('lm_lstm2', 'a_c0.npy'), '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    for (const o of ['logits', 'h', 'c']) expectClose(readNpy(readFileSync(join(out, `${o}.npy`))), npy(`torch-onnx/lm_lstm2/a_${o}.npy`), o);
+  });
+
+  it('info lists the graph ops and the recurrent layers', async () => {
+    const r = await cli('info', tx('classifier_bilstm', 'model.onnx'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^source   ONNX \(pytorch 1\.13\.0, IR 7\) \(opset 14\)$/m);
+    expect(r.stdout).toMatch(/^node     .*: LSTM \(gates i, f, g, o; activations sigmoid, tanh, tanh\)$/m);
+    expect(r.stdout).toContain('layer 0  bidirectional  input 16 -> hidden 24  output 48');
+    expect(r.stdout).toContain("ops      Concat, ConstantOfShape, Gather x3, Gemm, Reshape, Shape, Softmax, Transpose x3, Unsqueeze");
+    expect(r.stdout).toMatch(/^input    ids\s+int64\|int32\s+\[batch, time\]/m);
+    // Embedding 50x16, bidirectional LSTM(16, 24), Linear(48, 5): counted once each
+    expect(r.stdout).toContain(`params   ${(50 * 16 + 2 * (4 * 24 * (16 + 24) + 8 * 24) + 48 * 5 + 5).toLocaleString('en-US')}`);
+  });
+});
+
 describe('lstm-wasm info', () => {
   it('prints the layers, shapes and parameter count', async () => {
     const r = await cli('info', fx('lstm_proj', 'model.safetensors'));

@@ -163,6 +163,13 @@ export function onnxToModel(bytes: Uint8Array, file = 'model'): Model {
     }
     nodes.push(node);
   });
+  // constants read only by translated recurrent nodes now live in those nodes: drop the raw copies
+  const used = new Set(outputs.map((o) => o.name));
+  for (const n of nodes) {
+    const names = n.op === 'op' ? n.inputs : [...Object.values(n.inputs), ...Object.values(n.runtimeWeights ?? {})];
+    for (const name of names) if (typeof name === 'string') used.add(name);
+  }
+  for (const name of Object.keys(constants)) if (!used.has(name)) delete constants[name];
   const producer = [m.producerName, m.producerVersion].filter(Boolean).join(' ') || 'unknown producer';
   return { source: `ONNX (${producer}, IR ${m.irVersion})`, inputs, outputs, nodes, constants, opset, metadata: m.metadata };
 }
