@@ -4,7 +4,7 @@ import { gru_step } from './gru';
 import { lstm_step } from './lstm';
 import { rnn_step } from './rnn';
 import {
-  CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB,
+  CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_HOLD, IO_MASK, IO_MSB, IO_MST, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB,
   IO_XST, IO_Y, IO_YSB, IO_YST, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP, SPEC_WX,
   gates_of, spec_i32, spec_ptr,
 } from './spec';
@@ -40,8 +40,8 @@ export function recurrent_workspace_bytes(kind: i32, HP: i32, PP: i32, B: i32): 
 
 /**
  * Runs one direction of one layer over a whole sequence (see spec.ts for the spec and io blocks).
- * Items whose length is reached keep their state and get zeros in y, as ONNX specifies; the reverse
- * direction starts each item at its own last valid step.
+ * Items whose length is reached, or whose step is masked, keep their state and get zeros in y (ONNX) or
+ * the state they kept (Keras, IO_HOLD); the reverse direction starts each item at its own last valid step.
  */
 export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
   const kind = spec_i32(spec, SPEC_KIND);
@@ -54,6 +54,8 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
   const x = <usize>io(blk, IO_X), xst = io(blk, IO_XST), xsb = io(blk, IO_XSB);
   const y = <usize>io(blk, IO_Y), yst = io(blk, IO_YST), ysb = io(blk, IO_YSB);
   const lens = <usize>io(blk, IO_LENS);
+  const mask = <usize>io(blk, IO_MASK), mst = io(blk, IO_MST), msb = io(blk, IO_MSB);
+  const hold = io(blk, IO_HOLD) != 0;
   const hsb = io(blk, IO_HSB), csb = io(blk, IO_CSB);
   const TC = chunk_steps(B);
   const b4 = <usize>B << 2;
@@ -91,11 +93,15 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
       const t = reverse ? ta + n - 1 - s : ta + s;
       let nact = 0;
       for (let b = 0; b < B; b++) {
-        if (lens == 0 || t < load<i32>(lens + (<usize>b << 2))) {
+        const valid = (lens == 0 || t < load<i32>(lens + (<usize>b << 2))) &&
+          (mask == 0 || load<i32>(mask + (<usize>t * mst + <usize>b * msb) * 4) != 0);
+        if (valid) {
           store<i32>(act + (<usize>nact << 2), b);
           nact++;
         } else {
-          if (y) memory.fill(y + (<usize>t * yst + <usize>b * ysb) * 4, 0, <usize>P << 2);
+          const yb = y + (<usize>t * yst + <usize>b * ysb) * 4;
+          if (y && hold) copy_f32(yb, hp + <usize>b * HS * 4, P);
+          else if (y) memory.fill(yb, 0, <usize>P << 2);
           copy_f32(hn + <usize>b * HS * 4, hp + <usize>b * HS * 4, HS);
         }
       }

@@ -47,7 +47,11 @@ export const IO_HN: i32 = 11; // final h, same strides as H0; 0 = not wanted
 export const IO_CN: i32 = 12; // final c, same strides as C0; 0 = not wanted
 export const IO_HSB: i32 = 13;
 export const IO_CSB: i32 = 14;
-export const IO_WORDS: i32 = 16;
+export const IO_MASK: i32 = 15; // i32 mask(t, b) at MASK + (t*MST + b*MSB)*4: 0 = step skipped; 0 = no mask
+export const IO_MST: i32 = 16;
+export const IO_MSB: i32 = 17;
+export const IO_HOLD: i32 = 18; // 1: a skipped step outputs the state it kept (Keras); 0: zeros (ONNX)
+export const IO_WORDS: i32 = 20;
 
 @inline export function gates_of(kind: i32): i32 {
   return kind == CELL_LSTM ? 4 : kind == CELL_GRU ? 3 : 1;

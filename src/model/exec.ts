@@ -217,7 +217,7 @@ export class Executor {
     if (!rw) return node;
     const arr = (i: number) => (ins[i] ? { data: ins[i]!.data as Float32Array, dims: ins[i]!.dims } : undefined);
     try {
-      return onnxRecurrent(rw.op, node.name, rw.attrs as never, { W: arr(4)!, R: arr(5)!, B: arr(6), P: arr(7) }, { inputs: node.inputs, outputs: node.outputs });
+      return onnxRecurrent(rw.op, node.name, rw.attrs as never, { W: arr(5)!, R: arr(6)!, B: arr(7), P: arr(8) }, { inputs: node.inputs, outputs: node.outputs });
     } catch (e) {
       throw e instanceof LstmWasmError && e.code === 'MODEL' ? new LstmWasmError('INPUT', e.message) : e;
     }

@@ -62,8 +62,11 @@ export interface RecurrentNode {
   batchFirst: boolean;
   /** Weights of layer l, direction d at [l * D + d]. */
   weights: DirectionWeights[];
-  inputs: { x: string; h0?: string; c0?: string; lengths?: string };
+  /** mask: int or bool (B, T), 0 = skip that step of that item (Keras masking; any pattern, not only a tail) */
+  inputs: { x: string; h0?: string; c0?: string; lengths?: string; mask?: string };
   outputs: { y?: string; hN?: string; cN?: string };
+  /** A skipped step (mask 0 or past its length) outputs the state it kept, as Keras does; default zeros, as ONNX. */
+  holdSkipped?: boolean;
   /**
    * ONNX only: W, R, B, P are graph inputs fed at each run rather than constants. `weights` is then empty;
    * the node is translated from the fed values and packed for each run.

@@ -11,16 +11,17 @@ import type { DevVal, Val } from './registry.js';
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
-/** The node's inputs and outputs by position: [x, h0, c0, lengths(, W, R, B, P)] and [y, hN, cN] ('' when absent). */
+/** The node's inputs and outputs by position: [x, h0, c0, lengths, mask(, W, R, B, P)] and [y, hN, cN] ('' when absent). */
 export const recurrentInputs = (n: RecurrentNode) => {
   const w = n.runtimeWeights;
-  return [n.inputs.x, n.inputs.h0 ?? '', n.inputs.c0 ?? '', n.inputs.lengths ?? '', ...(w ? [w.W, w.R, w.B ?? '', w.P ?? ''] : [])];
+  return [n.inputs.x, n.inputs.h0 ?? '', n.inputs.c0 ?? '', n.inputs.lengths ?? '', n.inputs.mask ?? '',
+    ...(w ? [w.W, w.R, w.B ?? '', w.P ?? ''] : [])];
 };
 export const recurrentOutputs = (n: RecurrentNode) => [n.outputs.y ?? '', n.outputs.hN ?? '', n.outputs.cN ?? ''];
 
 /** Reads T and B off x and checks the other inputs against them (INPUT errors name the tensor). */
-export function runShape(n: RecurrentNode, [x, h0, c0, lens]: (Val | undefined)[]): RunShape {
-  const [xn, h0n, c0n, lensn] = recurrentInputs(n);
+export function runShape(n: RecurrentNode, [x, h0, c0, lens, mask]: (Val | undefined)[]): RunShape {
+  const [xn, h0n, c0n, lensn, maskn] = recurrentInputs(n);
   const torch = n.layout === 'torch';
   const named = ioDims(n, 'T', 'B');
   check(x!.dtype === 'float32', 'INPUT', `input '${xn}' must be float32, got ${x!.dtype}`);
@@ -45,6 +46,10 @@ export function runShape(n: RecurrentNode, [x, h0, c0, lens]: (Val | undefined)[
       check(v >= 0 && v <= T, 'INPUT', `input '${lensn}'[${b}] = ${v} is outside 0..${T} (T)`);
     }
   }
+  if (mask) {
+    check(mask.dtype !== 'float32', 'INPUT', `input '${maskn}' must be bool or integer, got float32`);
+    check(same(mask.dims, [B, T]), 'INPUT', `input '${maskn}' must be [${B}, ${T}] (batch, time), got ${fmtDims(mask.dims)}`);
+  }
   return { T, B, unbatched };
 }
 
@@ -63,12 +68,12 @@ export const recurrentDef = {
   scratch(rt: Runtime, n: RecurrentNode, ins: (Val | undefined)[]): number {
     const { T, B } = runShape(n, ins);
     const mid = align16(T * B * directionsOf(n) * stateSizeOf(n) * 4);
-    return align16(recurrentWorkspaceBytes(rt, n, B)) + (n.numLayers > 1 ? mid : 0) + (n.numLayers > 2 ? mid : 0) + 64;
+    return align16(recurrentWorkspaceBytes(rt, n, B)) + (n.numLayers > 1 ? mid : 0) + (n.numLayers > 2 ? mid : 0) + rt.k.IO_WORDS * 4;
   },
 
   device(d: Device, n: RecurrentNode, ins: (DevVal | undefined)[], outs: (DevVal | undefined)[]): void {
     const rt = d.rt, k = d.k, pk = d.prepared as PackedRecurrent;
-    const [x, h0, c0, lens] = ins, [y, hN, cN] = outs;
+    const [x, h0, c0, lens, mask] = ins, [y, hN, cN] = outs;
     const shape = runShape(n, ins);
     const { T, B } = shape, st = strides(n, shape);
     const L = n.numLayers, D = directionsOf(n), P = stateSizeOf(n), DP = D * P;
@@ -95,6 +100,9 @@ export const recurrentDef = {
         io[k.IO_CN] = cN ? cN.ptr + s * st.cStep * 4 : 0;
         io[k.IO_HSB] = st.hsb;
         io[k.IO_CSB] = st.csb;
+        io[k.IO_MASK] = mask ? mask.ptr : 0; // (B, T)
+        [io[k.IO_MST], io[k.IO_MSB]] = [1, T];
+        io[k.IO_HOLD] = n.holdSkipped ? 1 : 0;
         rt.core.recurrent_seq_f32(pk.specs[s], ioP, d.scratch);
       }
     }
