@@ -1,5 +1,6 @@
 // activations.ts: activation functions over f32x4 under one accuracy contract (DESIGN.md, Numerics).
 // sigmoid/tanh: |error| <= 5e-7 against float64 on [-30, 30], exact 0/1/±1 at the ends, NaN in -> NaN out.
+import { clamp4, madd, relu4 } from './simd';
 
 export const ACT_SIGMOID: i32 = 0;
 export const ACT_TANH: i32 = 1;
@@ -19,46 +20,81 @@ export const ACT_COUNT: i32 = 12;
   return f32x4.splat(v);
 }
 
+// Constants the hot functions use, as a table in linear memory: V8 rebuilds a v128.const with three
+// instructions at every use, while a load from here is one (and folds into the arithmetic).
+const C = memory.data<f32>([
+  -87.33654, -87.33654, -87.33654, -87.33654, // 0: below, e^x is not a normal float
+  1.44269504, 1.44269504, 1.44269504, 1.44269504, // 1: log2(e)
+  12582912.0, 12582912.0, 12582912.0, 12582912.0, // 2: 1.5 * 2^23, rounds a float to an integer in its low bits
+  0.693359375, 0.693359375, 0.693359375, 0.693359375, // 3: ln2, high part (Cody-Waite)
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // 4: ln2, low part
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, // 5..10: Cephes expf polynomial
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1, 1, 1, 1, // 11
+  -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, // 12..16: Cephes tanhf polynomial
+  2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2,
+  -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2,
+  1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1,
+  -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1,
+  0.625, 0.625, 0.625, 0.625, // 17: tanh switches from the polynomial to the exp form here
+  -2, -2, -2, -2, // 18
+], 16);
+const SIGN = memory.data<u32>([0x80000000, 0x80000000, 0x80000000, 0x80000000], 16);
+const BIAS127 = memory.data<i32>([127, 127, 127, 127], 16);
+
+@inline function c(i: usize): v128 {
+  return v128.load(C + (i << 4));
+}
+
+@inline function abs4(x: v128): v128 {
+  return v128.andnot(x, v128.load(SIGN));
+}
+
 // e^x for x <= 0 (every caller needs only this half, so nothing can overflow).
 // Cody-Waite reduction x = n*ln2 + r, |r| <= ln2/2, then Cephes' degree-6 polynomial for e^r.
 @inline export function exp4_nonpos(x: v128): v128 {
-  const lo = splat(-87.33654); // below, e^x is not a normal float: return 0
-  const xc = f32x4.max(x, lo); // NaN stays NaN
-  const n = f32x4.nearest(f32x4.mul(xc, splat(1.44269504)));
-  let r = f32x4.sub(xc, f32x4.mul(n, splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
-  let p = splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23); // 2^n
+  const lo = c(0);
+  const xc = f32x4.pmax(x, lo); // pmax(x, lo) = x < lo ? lo : x: one instruction, and NaN stays NaN
+  const t = madd(xc, c(1), c(2)); // n = round(x * log2e), held in the low mantissa bits of t
+  const n = f32x4.sub(t, c(2));
+  let r = f32x4.sub(xc, f32x4.mul(n, c(3)));
+  r = f32x4.sub(r, f32x4.mul(n, c(4)));
+  let p = c(5);
+  p = madd(p, r, c(6));
+  p = madd(p, r, c(7));
+  p = madd(p, r, c(8));
+  p = madd(p, r, c(9));
+  p = madd(p, r, c(10));
+  p = f32x4.add(madd(f32x4.mul(p, r), r, r), c(11));
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, c(2)), v128.load(BIAS127)), 23); // 2^n
   return v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, lo));
 }
 
 // sigmoid(x) = 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below, so small results keep their relative accuracy.
 @inline export function sigmoid4(x: v128): v128 {
-  const e = exp4_nonpos(f32x4.neg(f32x4.abs(x)));
-  const q = f32x4.div(splat(1), f32x4.add(splat(1), e));
-  return v128.bitselect(q, f32x4.mul(e, q), f32x4.ge(x, splat(0)));
+  const e = exp4_nonpos(v128.or(x, v128.load(SIGN))); // -|x|
+  const q = f32x4.div(c(11), f32x4.add(c(11), e));
+  return v128.bitselect(q, f32x4.mul(e, q), f32x4.ge(x, f32x4.splat(0)));
 }
 
 // tanh: odd polynomial (Cephes tanhf) below |x| = 0.625, (1 - e^-2a)/(1 + e^-2a) above; sign restored last.
 @inline export function tanh4(x: v128): v128 {
-  const a = f32x4.abs(x);
+  const a = abs4(x);
   const z = f32x4.mul(a, a);
-  let p = splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), a), a);
-  const e = exp4_nonpos(f32x4.mul(a, splat(-2)));
-  const large = f32x4.div(f32x4.sub(splat(1), e), f32x4.add(splat(1), e));
-  const t = v128.bitselect(small, large, f32x4.lt(a, splat(0.625)));
-  return v128.or(t, v128.and(x, i32x4.splat(0x80000000))); // copy x's sign
+  let p = c(12);
+  p = madd(p, z, c(13));
+  p = madd(p, z, c(14));
+  p = madd(p, z, c(15));
+  p = madd(p, z, c(16));
+  const small = madd(f32x4.mul(p, z), a, a);
+  const e = exp4_nonpos(f32x4.mul(a, c(18)));
+  const large = f32x4.div(f32x4.sub(c(11), e), f32x4.add(c(11), e));
+  const t = v128.bitselect(small, large, f32x4.lt(a, c(17)));
+  return v128.or(t, v128.and(x, v128.load(SIGN))); // copy x's sign
 }
 
 // log(1 + e) for e in [0, 1]: 2*atanh(s) with s = e/(2+e) in [0, 1/3], series to s^13 (tail < 1e-8).
@@ -66,18 +102,18 @@ export const ACT_COUNT: i32 = 12;
   const s = f32x4.div(e, f32x4.add(splat(2), e));
   const w = f32x4.mul(s, s);
   let p = splat(1.0 / 13.0);
-  p = f32x4.add(f32x4.mul(p, w), splat(1.0 / 11.0));
-  p = f32x4.add(f32x4.mul(p, w), splat(1.0 / 9.0));
-  p = f32x4.add(f32x4.mul(p, w), splat(1.0 / 7.0));
-  p = f32x4.add(f32x4.mul(p, w), splat(1.0 / 5.0));
-  p = f32x4.add(f32x4.mul(p, w), splat(1.0 / 3.0));
-  p = f32x4.add(f32x4.mul(p, w), splat(1));
+  p = madd(p, w, splat(1.0 / 11.0));
+  p = madd(p, w, splat(1.0 / 9.0));
+  p = madd(p, w, splat(1.0 / 7.0));
+  p = madd(p, w, splat(1.0 / 5.0));
+  p = madd(p, w, splat(1.0 / 3.0));
+  p = madd(p, w, splat(1));
   return f32x4.mul(f32x4.mul(p, s), splat(2));
 }
 
 // x >= 0 ? x : alpha*(e^x - 1); NaN falls to the second branch and stays NaN.
 @inline function elu4(x: v128, alpha: f32): v128 {
-  const neg = f32x4.mul(splat(alpha), f32x4.sub(exp4_nonpos(f32x4.min(x, splat(0))), splat(1)));
+  const neg = f32x4.mul(splat(alpha), f32x4.sub(exp4_nonpos(f32x4.pmin(x, splat(0))), splat(1)));
   return v128.bitselect(x, neg, f32x4.ge(x, splat(0)));
 }
 
@@ -89,9 +125,9 @@ export const ACT_COUNT: i32 = 12;
     case ACT_TANH:
       return tanh4(x);
     case ACT_RELU:
-      return f32x4.max(x, splat(0));
+      return relu4(x);
     case ACT_HARD_SIGMOID:
-      return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(x, splat(alpha)), splat(beta)), splat(0)), splat(1));
+      return clamp4(madd(x, splat(alpha), splat(beta)), splat(0), splat(1));
     case ACT_LEAKY_RELU:
       return v128.bitselect(x, f32x4.mul(x, splat(alpha)), f32x4.ge(x, splat(0)));
     case ACT_THRESHOLDED_RELU:
@@ -103,9 +139,9 @@ export const ACT_COUNT: i32 = 12;
     case ACT_ELU:
       return elu4(x, alpha);
     case ACT_SOFTSIGN:
-      return f32x4.div(x, f32x4.add(splat(1), f32x4.abs(x)));
+      return f32x4.div(x, f32x4.add(splat(1), abs4(x)));
     case ACT_SOFTPLUS:
-      return f32x4.add(f32x4.max(x, splat(0)), log1p4_unit(exp4_nonpos(f32x4.neg(f32x4.abs(x)))));
+      return f32x4.add(relu4(x), log1p4_unit(exp4_nonpos(v128.or(x, v128.load(SIGN)))));
     case ACT_SELU:
       return f32x4.mul(splat(beta), elu4(x, alpha));
   }
@@ -114,16 +150,30 @@ export const ACT_COUNT: i32 = 12;
 
 const tail = memory.data(16, 16);
 
-/** out (n) = act(x (n)); a tail of fewer than 4 goes through the same lanes, so results do not depend on position. */
-export function act_f32(code: i32, out: usize, x: usize, n: i32, alpha: f32, beta: f32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128.store(out + (<usize>i << 2), act4(code, v128.load(x + (<usize>i << 2)), alpha, beta));
+// out (n) = act(x (n)), whole vectors; one loop per activation, so the choice is made once, not per vector
+@inline function act_body(code: i32, out: usize, x: usize, n: i32, alpha: f32, beta: f32): void {
+  switch (code) {
+    case ACT_SIGMOID:
+      for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), sigmoid4(v128.load(x + (<usize>i << 2))));
+      return;
+    case ACT_TANH:
+      for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
+      return;
+    case ACT_RELU:
+      for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), relu4(v128.load(x + (<usize>i << 2))));
+      return;
   }
-  const rest = n - i;
+  for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), act4(code, v128.load(x + (<usize>i << 2)), alpha, beta));
+}
+
+/** out (n) = act(x (n)); out may be x. A tail of fewer than 4 goes through the same lanes, so results do not depend on position. */
+export function act_f32(code: i32, out: usize, x: usize, n: i32, alpha: f32, beta: f32): void {
+  const whole = n & ~3;
+  act_body(code, out, x, whole, alpha, beta);
+  const rest = n - whole;
   if (rest > 0) {
-    memory.copy(tail, x + (<usize>i << 2), <usize>rest << 2);
-    v128.store(tail, act4(code, v128.load(tail), alpha, beta));
-    memory.copy(out + (<usize>i << 2), tail, <usize>rest << 2);
+    memory.copy(tail, x + (<usize>whole << 2), <usize>rest << 2);
+    act_body(code, tail, tail, 4, alpha, beta);
+    memory.copy(out + (<usize>whole << 2), tail, <usize>rest << 2);
   }
 }

@@ -1,4 +1,5 @@
 // gemm.ts: f32 matrix products against weights packed into panels 16 columns wide (four f32x4 per k).
+import { madd } from './simd';
 //
 // Panel layout of W (M, K), M a multiple of 16: block j holds rows j*16 .. j*16+15 for every k,
 //   panels[(j*K + k)*16 + c] = W[j*16 + c, k]
@@ -26,10 +27,10 @@ export function pack_panel16_strided_f32(panels: usize, w: usize, M: i32, K: i32
 }
 
 // out (16) = init (16, or zeros when 0) + W block (16, K) @ x (K)
-// Two sets of four accumulators (even and odd k) keep eight independent add chains in flight.
+// Products of two k are summed before they reach one of four accumulators: V8 keeps ~14 vectors in registers,
+// and this shape (4 accumulators, 8 weight vectors, 2 splats) runs fastest without spilling (bench/kernels.mjs).
 @inline export function dot1_panel16(out: usize, init: usize, blk: usize, x: usize, K: i32): void {
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  let b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   if (init) {
     a0 = v128.load(init); a1 = v128.load(init, 16); a2 = v128.load(init, 32); a3 = v128.load(init, 48);
   }
@@ -38,27 +39,23 @@ export function pack_panel16_strided_f32(panels: usize, w: usize, M: i32, K: i32
     const p = blk + (<usize>k << 6);
     const s = v128.load32_splat(x + (<usize>k << 2));
     const t = v128.load32_splat(x + (<usize>k << 2), 4);
-    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
-    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
-    b0 = f32x4.add(b0, f32x4.mul(t, v128.load(p, 64)));
-    b1 = f32x4.add(b1, f32x4.mul(t, v128.load(p, 80)));
-    b2 = f32x4.add(b2, f32x4.mul(t, v128.load(p, 96)));
-    b3 = f32x4.add(b3, f32x4.mul(t, v128.load(p, 112)));
+    a0 = f32x4.add(a0, madd(t, v128.load(p, 64), f32x4.mul(s, v128.load(p))));
+    a1 = f32x4.add(a1, madd(t, v128.load(p, 80), f32x4.mul(s, v128.load(p, 16))));
+    a2 = f32x4.add(a2, madd(t, v128.load(p, 96), f32x4.mul(s, v128.load(p, 32))));
+    a3 = f32x4.add(a3, madd(t, v128.load(p, 112), f32x4.mul(s, v128.load(p, 48))));
   }
   if (k < K) {
     const p = blk + (<usize>k << 6);
     const s = v128.load32_splat(x + (<usize>k << 2));
-    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
-    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+    a0 = madd(s, v128.load(p), a0);
+    a1 = madd(s, v128.load(p, 16), a1);
+    a2 = madd(s, v128.load(p, 32), a2);
+    a3 = madd(s, v128.load(p, 48), a3);
   }
-  v128.store(out, f32x4.add(a0, b0));
-  v128.store(out, f32x4.add(a1, b1), 16);
-  v128.store(out, f32x4.add(a2, b2), 32);
-  v128.store(out, f32x4.add(a3, b3), 48);
+  v128.store(out, a0);
+  v128.store(out, a1, 16);
+  v128.store(out, a2, 32);
+  v128.store(out, a3, 48);
 }
 
 // Two rows at once: out0 (16) = init0 + W block @ x0, out1 (16) = init1 + W block @ x1; each panel load serves both.
@@ -78,14 +75,14 @@ export function pack_panel16_strided_f32(panels: usize, w: usize, M: i32, K: i32
     const s = v128.load32_splat(x0 + (<usize>k << 2));
     const t = v128.load32_splat(x1 + (<usize>k << 2));
     const w0 = v128.load(p), w1 = v128.load(p, 16), w2 = v128.load(p, 32), w3 = v128.load(p, 48);
-    a0 = f32x4.add(a0, f32x4.mul(s, w0));
-    a1 = f32x4.add(a1, f32x4.mul(s, w1));
-    a2 = f32x4.add(a2, f32x4.mul(s, w2));
-    a3 = f32x4.add(a3, f32x4.mul(s, w3));
-    b0 = f32x4.add(b0, f32x4.mul(t, w0));
-    b1 = f32x4.add(b1, f32x4.mul(t, w1));
-    b2 = f32x4.add(b2, f32x4.mul(t, w2));
-    b3 = f32x4.add(b3, f32x4.mul(t, w3));
+    a0 = madd(s, w0, a0);
+    a1 = madd(s, w1, a1);
+    a2 = madd(s, w2, a2);
+    a3 = madd(s, w3, a3);
+    b0 = madd(t, w0, b0);
+    b1 = madd(t, w1, b1);
+    b2 = madd(t, w2, b2);
+    b3 = madd(t, w3, b3);
   }
   v128.store(out0, a0); v128.store(out0, a1, 16); v128.store(out0, a2, 32); v128.store(out0, a3, 48);
   v128.store(out1, b0); v128.store(out1, b1, 16); v128.store(out1, b2, 32); v128.store(out1, b3, 48);

@@ -1,10 +1,17 @@
 // gru.ts: one GRU time step for the active batch items (gate order r, z, n; reset before or after the product).
-import { act4 } from './activations';
+import { act_f32 } from './activations';
 import { gemm_panel16_f32 } from './gemm';
+import { clamp4 } from './simd';
 import {
   FLAG_LINEAR_BEFORE_RESET, SPEC_ACT, SPEC_ALPHA, SPEC_BETA, SPEC_BHN, SPEC_CLIP, SPEC_FLAGS, SPEC_HP, SPEC_P,
   SPEC_WH, spec_f32, spec_i32, spec_ptr,
 } from './spec';
+
+// clip n values at p to [-clip, clip] (clip > 0)
+@inline function clip_f32(p: usize, n: i32, clip: f32): void {
+  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
+  for (let u = 0; u < n; u += 4) v128.store(p + (<usize>u << 2), clamp4(v128.load(p + (<usize>u << 2)), lo, hi));
+}
 
 /**
  * For each item b in act:                                     xp, gates (B, 3*HP); hp, hn (B, HS)
@@ -12,6 +19,7 @@ import {
  *   linear_before_reset:  n = g(xn + r*(Wn h + bhn))          (PyTorch, ONNX linear_before_reset=1)
  *   otherwise:            n = g(xn + Wn (r*h))                (ONNX default; xp holds both n biases)
  *   hn = (1 - z)*n + z*h
+ * The update runs as passes over each gate's slice (the activation is chosen once per pass).
  */
 export function gru_step(
   spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, gates: usize, rh: usize,
@@ -26,22 +34,32 @@ export function gru_step(
   const fA = spec_f32(spec, SPEC_ALPHA), gA = spec_f32(spec, SPEC_ALPHA + 1);
   const fB = spec_f32(spec, SPEC_BETA), gB = spec_f32(spec, SPEC_BETA + 1);
   const clip = spec_f32(spec, SPEC_CLIP);
-  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
   const after = (spec_i32(spec, SPEC_FLAGS) & FLAG_LINEAR_BEFORE_RESET) != 0;
 
-  // r and z pre-activations for every active item
+  // r and z (clipped, activated) for every active item
   gemm_panel16_f32(gates, MP, xp, MP, hp, HS, nact, H, wh, 2 * HP, act);
+  for (let q = 0; q < nact; q++) {
+    const g = gates + <usize>load<i32>(act + (<usize>q << 2)) * MP * 4;
+    if (clip > 0) clip_f32(g, 2 * HP, clip);
+    act_f32(fa, g, g, 2 * HP, fA, fB);
+  }
   if (after) {
     gemm_panel16_f32(gates + 2 * gs, MP, spec_ptr(spec, SPEC_BHN), 0, hp, HS, nact, H, whn, HP, act);
+    for (let q = 0; q < nact; q++) {
+      const b = <usize>load<i32>(act + (<usize>q << 2));
+      const g = gates + b * MP * 4, x = xp + b * MP * 4;
+      for (let u = 0; u < HP; u += 4) {
+        const o4 = <usize>u << 2;
+        v128.store(g + 2 * gs + o4, f32x4.add(v128.load(x + 2 * gs + o4), f32x4.mul(v128.load(g + o4), v128.load(g + 2 * gs + o4))));
+      }
+    }
   } else {
     for (let q = 0; q < nact; q++) {
       const b = <usize>load<i32>(act + (<usize>q << 2));
       const g = gates + b * MP * 4, h = hp + b * HS * 4, out = rh + b * HP * 4;
       for (let u = 0; u < HP; u += 4) {
         const o4 = <usize>u << 2;
-        let gr = v128.load(g + o4);
-        if (clip > 0) gr = f32x4.min(f32x4.max(gr, lo), hi);
-        v128.store(out + o4, f32x4.mul(act4(fa, gr, fA, fB), v128.load(h + o4)));
+        v128.store(out + o4, f32x4.mul(v128.load(g + o4), v128.load(h + o4)));
       }
     }
     gemm_panel16_f32(gates + 2 * gs, MP, xp + 2 * gs, MP, rh, HP, nact, H, whn, HP, act);
@@ -49,20 +67,14 @@ export function gru_step(
 
   for (let q = 0; q < nact; q++) {
     const b = <usize>load<i32>(act + (<usize>q << 2));
-    const g = gates + b * MP * 4, x = xp + b * MP * 4, h = hp + b * HS * 4, out = hn + b * HS * 4;
+    const g = gates + b * MP * 4, h = hp + b * HS * 4, out = hn + b * HS * 4;
+    const gn = g + 2 * gs;
+    if (clip > 0) clip_f32(gn, HP, clip);
+    act_f32(ga, gn, gn, HP, gA, gB);
     for (let u = 0; u < HP; u += 4) {
       const o4 = <usize>u << 2;
-      let gz = v128.load(g + gs + o4), gn = v128.load(g + 2 * gs + o4);
-      if (clip > 0) gz = f32x4.min(f32x4.max(gz, lo), hi);
-      if (after) {
-        let gr = v128.load(g + o4);
-        if (clip > 0) gr = f32x4.min(f32x4.max(gr, lo), hi);
-        gn = f32x4.add(v128.load(x + 2 * gs + o4), f32x4.mul(act4(fa, gr, fA, fB), gn));
-      }
-      if (clip > 0) gn = f32x4.min(f32x4.max(gn, lo), hi);
-      const z = act4(fa, gz, fA, fB);
-      const n = act4(ga, gn, gA, gB);
-      // (1 - z)*n + z*h, written as n + z*(h - n)... no: keep the textbook form for bitwise closeness to PyTorch
+      const z = v128.load(g + gs + o4), n = v128.load(gn + o4);
+      // (1 - z)*n + z*h, the textbook form, for bitwise closeness to PyTorch
       v128.store(out + o4, f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), z), n), f32x4.mul(z, v128.load(h + o4))));
     }
   }

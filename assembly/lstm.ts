@@ -1,6 +1,7 @@
 // lstm.ts: one LSTM time step for the active batch items (gate order i, f, g, o; ONNX extras included).
-import { act4 } from './activations';
+import { act_f32 } from './activations';
 import { gemm_panel16_f32 } from './gemm';
+import { clamp4, madd } from './simd';
 import {
   FLAG_INPUT_FORGET, SPEC_ACT, SPEC_ALPHA, SPEC_BETA, SPEC_CLIP, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_P, SPEC_PEEP,
   SPEC_PP, SPEC_WH, SPEC_WR, spec_f32, spec_i32, spec_ptr,
@@ -12,6 +13,7 @@ import {
  *   i = f(gi + pi*c)  f = f(gf + pf*c) or 1 - i  g = g(gg)
  *   c = f*c + i*g     o = f(go + po*c)             c (B, HP), updated in place
  *   hn[b] = o*h(c), or Wr @ (o*h(c)) with a projection (r holds o*h(c))      hp, hn (B, HS)
+ * The update runs as passes over each gate's slice, each a tight loop (the activation is chosen once per pass).
  */
 export function lstm_step(
   spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, c: usize, gates: usize, r: usize,
@@ -34,30 +36,51 @@ export function lstm_step(
 
   for (let q = 0; q < nact; q++) {
     const b = <usize>load<i32>(act + (<usize>q << 2));
-    const g = gates + b * MP * 4;
+    const g = gates + b * MP * 4, gi = g, gf = g + gs, gg = g + 2 * gs, go = g + 3 * gs;
     const cb = c + b * HP * 4;
     const out = wr ? r + b * HP * 4 : hn + b * HS * 4;
+    if (peep || clip > 0) {
+      for (let u = 0; u < HP; u += 4) {
+        const o4 = <usize>u << 2, cp = v128.load(cb + o4);
+        let vi = v128.load(gi + o4), vf = v128.load(gf + o4), vg = v128.load(gg + o4);
+        if (peep) {
+          vi = madd(v128.load(peep + o4), cp, vi);
+          vf = madd(v128.load(peep + gs + o4), cp, vf);
+        }
+        if (clip > 0) {
+          vi = clamp4(vi, lo, hi);
+          vf = clamp4(vf, lo, hi);
+          vg = clamp4(vg, lo, hi);
+        }
+        v128.store(gi + o4, vi);
+        v128.store(gf + o4, vf);
+        v128.store(gg + o4, vg);
+      }
+    }
+    if (coupled) {
+      act_f32(fa, gi, gi, HP, fA, fB);
+      for (let u = 0; u < HP; u += 4) v128.store(gf + (<usize>u << 2), f32x4.sub(f32x4.splat(1), v128.load(gi + (<usize>u << 2))));
+    } else {
+      act_f32(fa, gi, gi, 2 * HP, fA, fB); // i and f lie next to each other
+    }
+    act_f32(ga, gg, gg, HP, gA, gB);
+    // c = f*c + i*g; then o's peephole and clip see the new c
     for (let u = 0; u < HP; u += 4) {
       const o4 = <usize>u << 2;
-      let gi = v128.load(g + o4), gf = v128.load(g + gs + o4);
-      let gg = v128.load(g + 2 * gs + o4), go = v128.load(g + 3 * gs + o4);
-      const cp = v128.load(cb + o4);
-      if (peep) {
-        gi = f32x4.add(gi, f32x4.mul(v128.load(peep + o4), cp));
-        gf = f32x4.add(gf, f32x4.mul(v128.load(peep + gs + o4), cp));
-      }
-      if (clip > 0) {
-        gi = f32x4.min(f32x4.max(gi, lo), hi);
-        gf = f32x4.min(f32x4.max(gf, lo), hi);
-        gg = f32x4.min(f32x4.max(gg, lo), hi);
-      }
-      const i = act4(fa, gi, fA, fB);
-      const f = coupled ? f32x4.sub(f32x4.splat(1), i) : act4(fa, gf, fA, fB);
-      const cn = f32x4.add(f32x4.mul(f, cp), f32x4.mul(i, act4(ga, gg, gA, gB)));
+      const cn = madd(v128.load(gf + o4), v128.load(cb + o4), f32x4.mul(v128.load(gi + o4), v128.load(gg + o4)));
       v128.store(cb + o4, cn);
-      if (peep) go = f32x4.add(go, f32x4.mul(v128.load(peep + 2 * gs + o4), cn));
-      if (clip > 0) go = f32x4.min(f32x4.max(go, lo), hi);
-      v128.store(out + o4, f32x4.mul(act4(fa, go, fA, fB), act4(ha, cn, hA, hB)));
+      if (peep || clip > 0) {
+        let vo = v128.load(go + o4);
+        if (peep) vo = madd(v128.load(peep + 2 * gs + o4), cn, vo);
+        if (clip > 0) vo = clamp4(vo, lo, hi);
+        v128.store(go + o4, vo);
+      }
+    }
+    act_f32(fa, go, go, HP, fA, fB);
+    act_f32(ha, out, cb, HP, hA, hB); // h(c), then times o
+    for (let u = 0; u < HP; u += 4) {
+      const o4 = <usize>u << 2;
+      v128.store(out + o4, f32x4.mul(v128.load(go + o4), v128.load(out + o4)));
     }
   }
   // hn = Wr @ r, rows PP (the padding rows of Wr are zero)

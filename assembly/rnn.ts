@@ -1,6 +1,7 @@
 // rnn.ts: one simple-RNN time step for the active batch items: h = f(x Wx^T + h Wh^T + b).
-import { act4 } from './activations';
+import { act_f32 } from './activations';
 import { gemm_panel16_f32 } from './gemm';
+import { clamp4 } from './simd';
 import { SPEC_ACT, SPEC_ALPHA, SPEC_BETA, SPEC_CLIP, SPEC_HP, SPEC_P, SPEC_WH, spec_f32, spec_i32, spec_ptr } from './spec';
 
 /** For each item b in act: hn[b] = f(xp[b] + Wh @ hp[b]).   xp, gates (B, HP); hp, hn (B, HS) */
@@ -13,12 +14,10 @@ export function rnn_step(spec: usize, act: usize, nact: i32, xp: usize, hp: usiz
   const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
   for (let q = 0; q < nact; q++) {
     const b = <usize>load<i32>(act + (<usize>q << 2));
-    const g = gates + b * HP * 4, out = hn + b * HS * 4;
-    for (let u = 0; u < HP; u += 4) {
-      const o4 = <usize>u << 2;
-      let v = v128.load(g + o4);
-      if (clip > 0) v = f32x4.min(f32x4.max(v, lo), hi);
-      v128.store(out + o4, act4(fa, v, fA, fB));
+    const g = gates + b * HP * 4;
+    if (clip > 0) {
+      for (let u = 0; u < HP; u += 4) v128.store(g + (<usize>u << 2), clamp4(v128.load(g + (<usize>u << 2)), lo, hi));
     }
+    act_f32(fa, hn + b * HS * 4, g, HP, fA, fB);
   }
 }

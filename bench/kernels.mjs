@@ -2,10 +2,11 @@
 // the recurrence runs to its kernel ceiling. Run with `npm run bench:kernels` (after npm run build).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { InferenceSession, Tensor, writeSafetensors } from '../dist/index.js';
+import { InferenceSession, Tensor, hasRelaxedSimd, writeSafetensors } from '../dist/index.js';
 
 const RUNS = Number(process.env.RUNS ?? 30);
-const { instance } = await WebAssembly.instantiate(readFileSync(new URL('../dist/lstm.wasm', import.meta.url)));
+const build = hasRelaxedSimd() ? 'lstm-relaxed.wasm' : 'lstm.wasm'; // what sessions load here
+const { instance } = await WebAssembly.instantiate(readFileSync(new URL(`../dist/${build}`, import.meta.url)));
 const ex = instance.exports;
 const f32 = (ptr, n) => new Float32Array(ex.memory.buffer, ptr, n);
 const fill = (a, seed) => { let s = seed; for (let i = 0; i < a.length; i++) { s = (s * 1103515245 + 12345) >>> 0; a[i] = s / 2 ** 32 - 0.5; } return a; };
@@ -64,7 +65,7 @@ for (const [name, B, T, I, H] of [['C1', 1, 128, 64, 128], ['C2', 1, 128, 128, 2
   await session.release();
 }
 
-const machine = { cpu: cpus()[0].model, cores: cpus().length, node: process.version };
-console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, single thread, ${RUNS} runs (median)`);
+const machine = { cpu: cpus()[0].model, cores: cpus().length, node: process.version, wasm: build };
+console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${build}, single thread, ${RUNS} runs (median)`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/kernels.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2) + '\n');

@@ -15,4 +15,5 @@ await build({
 // CLI: Node only.
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node' });
 copyFileSync('build/lstm.wasm', 'dist/lstm.wasm');
+copyFileSync('build/lstm-relaxed.wasm', 'dist/lstm-relaxed.wasm'); // chosen at load time where relaxed SIMD exists
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

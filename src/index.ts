@@ -2,7 +2,7 @@
 export { InferenceSession, type SessionOptions } from './session.js';
 export { Tensor, type TensorType, type TensorData } from './tensor.js';
 export { LstmWasmError, type ErrorCode } from './errors.js';
-export { compileCore, type WasmSource } from './runtime.js';
+export { compileCore, hasRelaxedSimd, type WasmSource } from './runtime.js';
 export type { ByteSource } from './io.js';
 export type { ModelFormat } from './formats/load.js';
 export type { TorchOptions } from './formats/torch.js';

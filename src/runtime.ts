@@ -34,9 +34,30 @@ export type CoreConstants = Record<string, number>;
 
 let defaultModule: Promise<WebAssembly.Module> | undefined;
 
-/** The module shipped beside this file (dist/lstm.wasm). */
+/** (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))) */
+function relaxedProbe(): Uint8Array {
+  const zero = () => [0xfd, 0x0c, ...new Array(16).fill(0)];
+  const body = [0x00, ...zero(), ...zero(), ...zero(), 0xfd, 0x85, 0x02, 0x0b];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
+    0x03, 0x02, 0x01, 0x00, // one function of type 0
+    0x0a, body.length + 2, 0x01, body.length, ...body, // code
+  ]);
+}
+
+/** Whether this engine runs relaxed SIMD (fused multiply-add): Chromium does; Node 20 needs --experimental-wasm-relaxed-simd. */
+export function hasRelaxedSimd(): boolean {
+  try {
+    return WebAssembly.validate(relaxedProbe() as BufferSource);
+  } catch {
+    return false;
+  }
+}
+
+/** The module shipped beside this file: dist/lstm-relaxed.wasm where relaxed SIMD exists, else dist/lstm.wasm. */
 export function defaultWasmUrl(): URL {
-  return new URL('./lstm.wasm', import.meta.url);
+  return new URL(hasRelaxedSimd() ? './lstm-relaxed.wasm' : './lstm.wasm', import.meta.url);
 }
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
