@@ -1,10 +1,10 @@
 // gru.ts: one GRU time step for the active batch items (gate order r, z, n; reset before or after the product).
 import { act_f32 } from './activations';
-import { gemm_panel16_f32 } from './gemm';
+import { PRODUCT_WH, spec_product } from './product';
 import { clamp4 } from './simd';
 import {
   FLAG_LINEAR_BEFORE_RESET, SPEC_ACT, SPEC_ALPHA, SPEC_BETA, SPEC_BHN, SPEC_CLIP, SPEC_FLAGS, SPEC_HP, SPEC_P,
-  SPEC_WH, spec_f32, spec_i32, spec_ptr,
+  spec_f32, spec_i32, spec_ptr,
 } from './spec';
 
 // clip n values at p to [-clip, clip] (clip > 0)
@@ -22,13 +22,11 @@ import {
  * The update runs as passes over each gate's slice (the activation is chosen once per pass).
  */
 export function gru_step(
-  spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, gates: usize, rh: usize,
+  spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, gates: usize, rh: usize, qs: usize,
 ): void {
   const H = spec_i32(spec, SPEC_P);
   const HP = spec_i32(spec, SPEC_HP);
   const MP = HP * 3;
-  const wh = spec_ptr(spec, SPEC_WH);
-  const whn = wh + <usize>(2 * HP) * H * 4; // panels of the n rows
   const gs = <usize>HP << 2;
   const fa = spec_i32(spec, SPEC_ACT), ga = spec_i32(spec, SPEC_ACT + 1);
   const fA = spec_f32(spec, SPEC_ALPHA), gA = spec_f32(spec, SPEC_ALPHA + 1);
@@ -37,14 +35,14 @@ export function gru_step(
   const after = (spec_i32(spec, SPEC_FLAGS) & FLAG_LINEAR_BEFORE_RESET) != 0;
 
   // r and z (clipped, activated) for every active item
-  gemm_panel16_f32(gates, MP, xp, MP, hp, HS, nact, H, wh, 2 * HP, act);
+  spec_product(spec, PRODUCT_WH, 0, gates, MP, xp, MP, hp, HS, nact, H, 2 * HP, act, qs);
   for (let q = 0; q < nact; q++) {
     const g = gates + <usize>load<i32>(act + (<usize>q << 2)) * MP * 4;
     if (clip > 0) clip_f32(g, 2 * HP, clip);
     act_f32(fa, g, g, 2 * HP, fA, fB);
   }
   if (after) {
-    gemm_panel16_f32(gates + 2 * gs, MP, spec_ptr(spec, SPEC_BHN), 0, hp, HS, nact, H, whn, HP, act);
+    spec_product(spec, PRODUCT_WH, 2 * HP, gates + 2 * gs, MP, spec_ptr(spec, SPEC_BHN), 0, hp, HS, nact, H, HP, act, qs);
     for (let q = 0; q < nact; q++) {
       const b = <usize>load<i32>(act + (<usize>q << 2));
       const g = gates + b * MP * 4, x = xp + b * MP * 4;
@@ -62,7 +60,7 @@ export function gru_step(
         v128.store(out + o4, f32x4.mul(v128.load(g + o4), v128.load(h + o4)));
       }
     }
-    gemm_panel16_f32(gates + 2 * gs, MP, xp + 2 * gs, MP, rh, HP, nact, H, whn, HP, act);
+    spec_product(spec, PRODUCT_WH, 2 * HP, gates + 2 * gs, MP, xp + 2 * gs, MP, rh, HP, nact, H, HP, act, qs);
   }
 
   for (let q = 0; q < nact; q++) {

@@ -1,10 +1,11 @@
 // lstm.ts: one LSTM time step for the active batch items (gate order i, f, g, o; ONNX extras included).
 import { act_f32 } from './activations';
 import { gemm_panel16_f32 } from './gemm';
+import { PRODUCT_WH, spec_product } from './product';
 import { clamp4, madd } from './simd';
 import {
   FLAG_INPUT_FORGET, SPEC_ACT, SPEC_ALPHA, SPEC_BETA, SPEC_CLIP, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_P, SPEC_PEEP,
-  SPEC_PP, SPEC_WH, SPEC_WR, spec_f32, spec_i32, spec_ptr,
+  SPEC_PP, SPEC_WR, spec_f32, spec_i32, spec_ptr,
 } from './spec';
 
 /**
@@ -16,13 +17,13 @@ import {
  * The update runs as passes over each gate's slice, each a tight loop (the activation is chosen once per pass).
  */
 export function lstm_step(
-  spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, c: usize, gates: usize, r: usize,
+  spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, c: usize, gates: usize, r: usize, qs: usize,
 ): void {
   const P = spec_i32(spec, SPEC_P);
   const H = spec_i32(spec, SPEC_H);
   const HP = spec_i32(spec, SPEC_HP);
   const MP = HP * 4;
-  gemm_panel16_f32(gates, MP, xp, MP, hp, HS, nact, P, spec_ptr(spec, SPEC_WH), MP, act);
+  spec_product(spec, PRODUCT_WH, 0, gates, MP, xp, MP, hp, HS, nact, P, MP, act, qs);
 
   const fa = spec_i32(spec, SPEC_ACT), ga = spec_i32(spec, SPEC_ACT + 1), ha = spec_i32(spec, SPEC_ACT + 2);
   const fA = spec_f32(spec, SPEC_ALPHA), gA = spec_f32(spec, SPEC_ALPHA + 1), hA = spec_f32(spec, SPEC_ALPHA + 2);

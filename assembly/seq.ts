@@ -1,11 +1,11 @@
 // seq.ts: the time loop shared by every cell: input projection per chunk, masking by length, state in and out.
-import { gemm_panel16_f32 } from './gemm';
 import { gru_step } from './gru';
 import { lstm_step } from './lstm';
+import { PRODUCT_WX, product_scratch_bytes, spec_product } from './product';
 import { rnn_step } from './rnn';
 import {
   CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_HOLD, IO_MASK, IO_MSB, IO_MST, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB,
-  IO_XST, IO_Y, IO_YSB, IO_YST, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP, SPEC_WX,
+  IO_XST, IO_Y, IO_YSB, IO_YST, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP,
   gates_of, spec_i32, spec_ptr,
 } from './spec';
 
@@ -23,11 +23,12 @@ const CHUNK_ROWS: i32 = 64;
 
 /**
  * Bytes of workspace `recurrent_seq_f32` needs for a cell of `kind` with hidden size padded to HP, projection
- * rows padded to PP (0 without), and up to B items — whatever T is. In f64 so a size past 4 GiB does not wrap.
+ * rows padded to PP (0 without), up to B items and inputs up to K wide — whatever T is. In f64 so a size past
+ * 4 GiB does not wrap.
  */
-export function recurrent_workspace_bytes(kind: i32, HP: i32, PP: i32, B: i32): f64 {
+export function recurrent_workspace_bytes(kind: i32, HP: i32, PP: i32, B: i32, K: i32): f64 {
   const hp = <f64>HP, mp = hp * gates_of(kind), hs = <f64>(PP > 0 ? PP : HP), b = <f64>B;
-  return (<f64>chunk_steps(B) * b * mp + b * mp + 2 * b * hs + 2 * b * hp) * 4 + Math.ceil(b / 4) * 16;
+  return (<f64>chunk_steps(B) * b * mp + b * mp + 2 * b * hs + 2 * b * hp) * 4 + Math.ceil(b / 4) * 16 + <f64>product_scratch_bytes(K);
 }
 
 @inline function io(blk: usize, field: i32): i32 {
@@ -60,7 +61,7 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
   const TC = chunk_steps(B);
   const b4 = <usize>B << 2;
 
-  // workspace: xp (TC*B, MP) | gates (B, MP) | h ping, pong (B, HS) | c (B, HP) | r (B, HP) | act (B) i32
+  // workspace: xp (TC*B, MP) | gates (B, MP) | h ping, pong (B, HS) | c (B, HP) | r (B, HP) | act (B) i32 | product scratch
   const xp = ws;
   const gates = xp + <usize>TC * b4 * MP;
   let hp = gates + b4 * MP;
@@ -68,6 +69,7 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
   const c = hn + b4 * HS;
   const r = c + b4 * HP;
   const act = r + b4 * HP;
+  const qs = act + ((b4 + 15) & ~15);
 
   // initial state; padding lanes stay zero so they never feed NaN into a product
   memory.fill(hp, 0, b4 * (2 * <usize>HS + 2 * <usize>HP));
@@ -77,16 +79,16 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
     if (c0 && kind == CELL_LSTM) copy_f32(c + <usize>b * HP * 4, c0 + <usize>b * csb * 4, H);
   }
 
-  const wx = spec_ptr(spec, SPEC_WX), bias = spec_ptr(spec, SPEC_BIAS);
+  const bias = spec_ptr(spec, SPEC_BIAS);
   for (let s0 = 0; s0 < T; s0 += TC) {
     const n = min(TC, T - s0);
     const ta = reverse ? T - s0 - n : s0; // first time step of this chunk
     // xp(t - ta, b) = bias + Wx @ x(t, b) for the chunk's steps
     if (xst == B * xsb) {
-      gemm_panel16_f32(xp, MP, bias, 0, x + <usize>ta * xst * 4, xsb, n * B, I, wx, MP, 0);
+      spec_product(spec, PRODUCT_WX, 0, xp, MP, bias, 0, x + <usize>ta * xst * 4, xsb, n * B, I, MP, 0, qs);
     } else {
       for (let b = 0; b < B; b++) {
-        gemm_panel16_f32(xp + <usize>b * MP * 4, B * MP, bias, 0, x + (<usize>ta * xst + <usize>b * xsb) * 4, xst, n, I, wx, MP, 0);
+        spec_product(spec, PRODUCT_WX, 0, xp + <usize>b * MP * 4, B * MP, bias, 0, x + (<usize>ta * xst + <usize>b * xsb) * 4, xst, n, I, MP, 0, qs);
       }
     }
     for (let s = 0; s < n; s++) {
@@ -106,9 +108,9 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
         }
       }
       const xpt = xp + <usize>(t - ta) * b4 * MP;
-      if (kind == CELL_LSTM) lstm_step(spec, act, nact, xpt, hp, hn, HS, c, gates, r);
-      else if (kind == CELL_GRU) gru_step(spec, act, nact, xpt, hp, hn, HS, gates, r);
-      else rnn_step(spec, act, nact, xpt, hp, hn, HS, gates);
+      if (kind == CELL_LSTM) lstm_step(spec, act, nact, xpt, hp, hn, HS, c, gates, r, qs);
+      else if (kind == CELL_GRU) gru_step(spec, act, nact, xpt, hp, hn, HS, gates, r, qs);
+      else rnn_step(spec, act, nact, xpt, hp, hn, HS, gates, qs);
       if (y) {
         for (let q = 0; q < nact; q++) {
           const b = <usize>load<i32>(act + (<usize>q << 2));

@@ -10,6 +10,9 @@ export const CELL_RNN: i32 = 2;
 export const FLAG_REVERSE: i32 = 1; // walk time from T-1 down to 0
 export const FLAG_INPUT_FORGET: i32 = 2; // LSTM: f = 1 - i
 export const FLAG_LINEAR_BEFORE_RESET: i32 = 4; // GRU: n = g(xn + r * (Wn h + bn)) as PyTorch does
+export const FLAG_Q8: i32 = 8; // Wx and Wh are int8-quantized panels (q8.ts) with row scales at SPEC_WX_SCALE, SPEC_WH_SCALE
+export const FLAG_WX_WIDE: i32 = 16; // FLAG_Q8: Wx's quantized values are stored as int16
+export const FLAG_WH_WIDE: i32 = 32; // FLAG_Q8: Wh's quantized values are stored as int16
 
 // One direction of one recurrent layer: 32 words (i32 or f32) written once at plan time.
 export const SPEC_KIND: i32 = 0; // CELL_*
@@ -29,6 +32,8 @@ export const SPEC_FLAGS: i32 = 13; // FLAG_*
 export const SPEC_ACT: i32 = 14; // 3 activation codes (ACT_*): f, g, h
 export const SPEC_ALPHA: i32 = 17; // 3 f32 alphas, same order
 export const SPEC_BETA: i32 = 20; // 3 f32 betas, same order
+export const SPEC_WX_SCALE: i32 = 23; // FLAG_Q8: (G*HP) f32 row scales of Wx
+export const SPEC_WH_SCALE: i32 = 24; // FLAG_Q8: (G*HP) f32 row scales of Wh
 export const SPEC_WORDS: i32 = 32;
 
 // One run of one direction: 16 words, all i32. Strides count floats.

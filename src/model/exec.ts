@@ -19,6 +19,8 @@ const align16 = (n: number) => Math.ceil(n / 16) * 16; // not bitwise: sizes may
 export interface ExecOptions {
   /** Reject NaN and ±Infinity in float inputs (default true): they would spread through every later step. */
   checkFinite?: boolean;
+  /** 'int8': recurrent weights quantized per output row at load time (a quarter of the bytes; outputs within ~1e-2). */
+  weights?: 'float32' | 'int8';
 }
 
 /** Converts a feed to the value the graph computes with (ints and bools as exact doubles). */
@@ -72,7 +74,7 @@ export class Executor {
     for (const pn of g.nodes) {
       if (!pn.device || (pn.node.op === 'recurrent' && pn.node.runtimeWeights)) continue;
       const consts = pn.inputs.map((n) => g.constants.get(n));
-      const state = pn.def ? pn.def.prepare?.(rt, pn.node as OpNode, consts, g.opset) : recurrentDef.prepare(rt, pn.node as RecurrentNode);
+      const state = pn.def ? pn.def.prepare?.(rt, pn.node as OpNode, consts, g.opset) : recurrentDef.prepare(rt, pn.node as RecurrentNode, options.weights === 'int8');
       if (state !== undefined) this.prepared.set(pn, state);
       const host = new Set(pn.def?.hostInputs?.(g.opset) ?? []);
       pn.inputs.forEach((name, i) => {
@@ -202,7 +204,7 @@ export class Executor {
     d.scratch = base + scratchAt;
     const runTop = rt.mark(); // fed recurrent weights are packed above the region, for this run only
     try {
-      for (const [pn, node] of translated) this.prepared.set(pn, recurrentDef.prepare(rt, node));
+      for (const [pn, node] of translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
       this.runDevice(d, base, ptr, get);
     } finally {
       rt.reset(runTop);

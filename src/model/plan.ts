@@ -12,19 +12,30 @@ export interface PackedRecurrent {
 }
 
 /**
- * Packs W (G*H, K), gate-major, into panels of (G*HP, K): each gate's rows start at a multiple of HP
- * (H rounded up to 16) and the padding rows are zero, so every panel block is whole.
+ * Hands the rows of W (G*H, K), gate-major, to `pack` 16 at a time as they sit in the padded (G*HP, K) layout
+ * (each gate's rows from a multiple of HP, padding rows zero), through one 16-row staging block — so packing
+ * never holds a second copy of the whole matrix in wasm memory (which would stay grown).
  */
-function packGateRows(rt: Runtime, w: Float32Array, G: number, H: number, HP: number, K: number, what: string): number {
-  const MP = G * HP;
-  const panels = rt.alloc(MP * K * 4, what);
+function stageBlocks(rt: Runtime, w: Float32Array, G: number, H: number, HP: number, K: number, what: string,
+  pack: (block: number, staging: number) => void): void {
   const top = rt.mark();
-  const tmp = rt.alloc(MP * K * 4, `${what} (staging)`);
-  const view = rt.f32(tmp, MP * K);
-  view.fill(0);
-  for (let g = 0; g < G; g++) view.set(w.subarray(g * H * K, (g + 1) * H * K), g * HP * K);
-  rt.core.pack_panel16_f32(panels, tmp, MP, K, K);
+  const staging = rt.alloc(16 * K * 4, `${what} (staging)`);
+  for (let j = 0; j < (G * HP) / 16; j++) {
+    const view = rt.f32(staging, 16 * K);
+    view.fill(0);
+    for (let r = 0; r < 16; r++) {
+      const row = j * 16 + r, g = Math.floor(row / HP), u = row % HP;
+      if (u < H) view.set(w.subarray((g * H + u) * K, (g * H + u + 1) * K), r * K);
+    }
+    pack(j, staging);
+  }
   rt.reset(top);
+}
+
+/** Packs W (G*H, K), gate-major, into f32 panels (gemm.ts) of (G*HP, K). */
+function packGateRows(rt: Runtime, w: Float32Array, G: number, H: number, HP: number, K: number, what: string): number {
+  const panels = rt.alloc(G * HP * K * 4, what);
+  stageBlocks(rt, w, G, H, HP, K, what, (j, staging) => rt.core.pack_panel16_f32(panels + j * 16 * K * 4, staging, 16, K, K));
   return panels;
 }
 
@@ -47,10 +58,30 @@ const cellKind = (rt: Runtime, node: RecurrentNode) =>
 /** Workspace bytes of the largest direction of the node for up to B items (all its layers share the sizes). */
 export function recurrentWorkspaceBytes(rt: Runtime, node: RecurrentNode, B: number): number {
   const HP = roundUp16(node.hiddenSize), PP = node.projSize ? roundUp16(stateSizeOf(node)) : 0;
-  return rt.core.recurrent_workspace_bytes(cellKind(rt, node), HP, PP, B);
+  const K = Math.max(node.inputSize, directionsOf(node) * stateSizeOf(node)); // widest row a product quantizes
+  return rt.core.recurrent_workspace_bytes(cellKind(rt, node), HP, PP, B, K);
 }
 
-export function packRecurrent(rt: Runtime, node: RecurrentNode): PackedRecurrent {
+/** int8-quantized weights up to this size are stored widened to int16: in cache, widening would cost more than it saves. */
+const WIDE_MAX_BYTES = 1 << 20;
+
+/**
+ * Quantizes W (G*H, K), gate-major, row by row to int8 (q8.ts) panels of (G*HP, K); returns the panels, the
+ * (G*HP) row scales and whether the values are stored widened to int16.
+ */
+function packGateRowsQ8(rt: Runtime, w: Float32Array, G: number, H: number, HP: number, K: number, what: string): [number, number, boolean] {
+  const MP = G * HP;
+  const wide = rt.core.q8_panel_bytes_of(MP, K, 1) <= WIDE_MAX_BYTES;
+  const block = rt.core.q8_panel_bytes_of(16, K, wide ? 1 : 0);
+  const panels = rt.alloc(block * (MP / 16), `${what} (int8)`);
+  const scales = rt.alloc(MP * 4, `${what} row scales`);
+  stageBlocks(rt, w, G, H, HP, K, what, (j, staging) =>
+    rt.core.pack_q8_f32(panels + j * block, scales + j * 64, staging, 16, K, K, wide ? 1 : 0));
+  return [panels, scales, wide];
+}
+
+/** Packs every layer and direction; `int8` quantizes Wx and Wh per output row (the projection stays float32). */
+export function packRecurrent(rt: Runtime, node: RecurrentNode, int8 = false): PackedRecurrent {
   const k = rt.k;
   const G = GATES[node.cell], H = node.hiddenSize, P = stateSizeOf(node), D = directionsOf(node);
   const HP = roundUp16(H), PP = node.projSize ? roundUp16(P) : 0;
@@ -60,8 +91,8 @@ export function packRecurrent(rt: Runtime, node: RecurrentNode): PackedRecurrent
     const l = Math.floor(i / D), d = i % D, I = layerInputSize(node, l);
     const what = `${node.name} layer ${l}${d ? ' reverse' : ''}`;
     const spec = rt.alloc(k.SPEC_WORDS * 4, `${what} spec`);
-    const wx = packGateRows(rt, w.wx, G, H, HP, I, `${what} Wx`);
-    const wh = packGateRows(rt, w.wh, G, H, HP, P, `${what} Wh`);
+    const [wx, wxScale, wxWide] = int8 ? packGateRowsQ8(rt, w.wx, G, H, HP, I, `${what} Wx`) : [packGateRows(rt, w.wx, G, H, HP, I, `${what} Wx`), 0, false];
+    const [wh, whScale, whWide] = int8 ? packGateRowsQ8(rt, w.wh, G, H, HP, P, `${what} Wh`) : [packGateRows(rt, w.wh, G, H, HP, P, `${what} Wh`), 0, false];
 
     // Both biases go into the input projection, except GRU's recurrent n bias under linear_before_reset.
     const keepBhn = node.cell === 'gru' && node.linearBeforeReset;
@@ -75,6 +106,7 @@ export function packRecurrent(rt: Runtime, node: RecurrentNode): PackedRecurrent
     let flags = d === 1 || node.direction === 'reverse' ? k.FLAG_REVERSE : 0;
     if (node.inputForget) flags |= k.FLAG_INPUT_FORGET;
     if (node.linearBeforeReset) flags |= k.FLAG_LINEAR_BEFORE_RESET;
+    if (int8) flags |= k.FLAG_Q8 | (wxWide ? k.FLAG_WX_WIDE : 0) | (whWide ? k.FLAG_WH_WIDE : 0);
     const words = rt.i32(spec, k.SPEC_WORDS);
     const floats = rt.f32(spec, k.SPEC_WORDS);
     words.fill(0);
@@ -90,6 +122,8 @@ export function packRecurrent(rt: Runtime, node: RecurrentNode): PackedRecurrent
     words[k.SPEC_BHN] = bhn;
     words[k.SPEC_PEEP] = peep;
     words[k.SPEC_WR] = wr;
+    words[k.SPEC_WX_SCALE] = wxScale;
+    words[k.SPEC_WH_SCALE] = whScale;
     floats[k.SPEC_CLIP] = node.clip;
     words[k.SPEC_FLAGS] = flags;
     acts.forEach((a, j) => {

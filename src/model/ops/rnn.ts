@@ -60,8 +60,8 @@ export const recurrentDef = {
     return [dims.y, dims.h, dims.c].map((d) => ({ dtype: 'float32' as const, dims: d as number[] }));
   },
 
-  prepare(rt: Runtime, n: RecurrentNode): PackedRecurrent {
-    return packRecurrent(rt, n);
+  prepare(rt: Runtime, n: RecurrentNode, int8 = false): PackedRecurrent {
+    return packRecurrent(rt, n, int8);
   },
 
   /** Workspace of one layer direction, two buffers between layers, the io block. */
