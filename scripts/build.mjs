@@ -7,9 +7,9 @@ rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
 const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
 // Library: platform-neutral; node:fs is imported lazily, only where a file system exists.
-// The ONNX importer is its own entry (lstm-wasm/onnx) and a chunk loaded only when an ONNX model arrives.
+// The ONNX and Keras importers are their own entries (lstm-wasm/onnx, lstm-wasm/keras) and chunks loaded only when such a model arrives.
 await build({
-  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts' }, outdir: 'dist', platform: 'neutral',
+  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts' }, outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });
 // CLI: Node only.

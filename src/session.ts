@@ -31,8 +31,8 @@ function checkOptions(options: SessionOptions): void {
     check(OPTION_KEYS.includes(key), 'OPTION', `unknown option '${key}'; known: ${OPTION_KEYS.join(', ')}`);
   }
   const { nonlinearity, batchFirst, checkFinite, format } = options;
-  check(format === undefined || format === 'safetensors' || format === 'onnx', 'OPTION',
-    `format must be 'safetensors' or 'onnx', got ${JSON.stringify(format)}`);
+  check(format === undefined || format === 'safetensors' || format === 'onnx' || format === 'tfjs', 'OPTION',
+    `format must be 'safetensors' or 'onnx', got ${JSON.stringify(format)}, or 'tfjs' for a Keras / TF.js model.json`);
   check(nonlinearity === undefined || nonlinearity === 'tanh' || nonlinearity === 'relu', 'OPTION',
     `nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nonlinearity)}`);
   check(batchFirst === undefined || typeof batchFirst === 'boolean', 'OPTION', `batchFirst must be a boolean, got ${JSON.stringify(batchFirst)}`);

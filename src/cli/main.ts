@@ -14,7 +14,8 @@ const HELP = [
   `  ${INFO_USAGE}`,
   '      prints layers, shapes and parameter count',
   '',
-  'MODEL: a PyTorch nn.LSTM / nn.GRU / nn.RNN state dict in safetensors format.',
+  'MODEL: a PyTorch nn.LSTM / nn.GRU / nn.RNN state dict in safetensors format, an ONNX model, or a Keras / TF.js',
+  'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info };

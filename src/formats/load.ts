@@ -4,10 +4,10 @@ import type { Model } from '../model/types.js';
 import { parseSafetensors } from './safetensors.js';
 import { type TorchOptions, torchToModel } from './torch.js';
 
-export type ModelFormat = 'safetensors' | 'onnx';
+export type ModelFormat = 'safetensors' | 'onnx' | 'tfjs';
 
 export interface LoadOptions extends TorchOptions {
-  /** The file's format; detected from its first bytes when omitted. */
+  /** The file's format ('tfjs': a Keras / TF.js layers model.json); detected from its bytes and name when omitted. */
   format?: ModelFormat;
 }
 
@@ -18,20 +18,35 @@ const looksLikeSafetensors = (b: Uint8Array) => b.length > 8 && b[8] === 0x7b; /
 const looksLikeOnnx = (b: Uint8Array, file: string) =>
   /\.onnx$/i.test(file) || [0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42].includes(b[0]);
 
+/** TF.js layers model: a JSON object — named *.json, or with a modelTopology near its start. */
+function looksLikeTfjs(b: Uint8Array, file: string): boolean {
+  let i = 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
+  if (b[i] !== 0x7b) return false;
+  return /\.json$/i.test(file) || new TextDecoder().decode(b.subarray(i, i + 4096)).includes('"modelTopology"');
+}
+
 export async function loadModel(bytes: Uint8Array, options: LoadOptions = {}, file = 'model'): Promise<Model> {
-  const format = options.format ?? (looksLikeSafetensors(bytes) ? 'safetensors' : looksLikeOnnx(bytes, file) ? 'onnx' : undefined);
+  const format = options.format ??
+    (looksLikeTfjs(bytes, file) ? 'tfjs' : looksLikeSafetensors(bytes) ? 'safetensors' : looksLikeOnnx(bytes, file) ? 'onnx' : undefined);
   if (format === 'safetensors') return torchToModel(parseSafetensors(bytes, file), options, file);
-  if (format === 'onnx') {
+  if (format === 'onnx' || format === 'tfjs') {
     for (const k of ['nonlinearity', 'batchFirst'] as const) {
-      if (options[k] !== undefined) throw new LstmWasmError('OPTION', `${k} applies to PyTorch state dicts; an ONNX model says it itself`);
+      if (options[k] !== undefined) throw new LstmWasmError('OPTION', `${k} applies to PyTorch state dicts; ${format === 'onnx' ? 'an ONNX' : 'a Keras'} model says it itself`);
     }
+  }
+  if (format === 'onnx') {
     const { onnxToModel } = await import('./onnx.js'); // kept out of the core bundle until an ONNX model arrives
     return onnxToModel(bytes, file);
   }
+  if (format === 'tfjs') {
+    const { kerasFromJson } = await import('./keras.js'); // likewise for a Keras / TF.js model.json; its shards sit beside it
+    return kerasFromJson(bytes, file);
+  }
   if (options.format !== undefined) {
-    throw new LstmWasmError('OPTION', `format '${String(options.format)}' is not supported; supported: safetensors, onnx`);
+    throw new LstmWasmError('OPTION', `format '${String(options.format)}' is not supported; supported: safetensors, onnx, tfjs`);
   }
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new LstmWasmError('FORMAT',
-    `${file}: cannot tell the format (first bytes ${head || 'none'}); supported: safetensors (PyTorch state dict), ONNX`);
+    `${file}: cannot tell the format (first bytes ${head || 'none'}); supported: safetensors (PyTorch state dict), ONNX, TF.js layers model.json`);
 }

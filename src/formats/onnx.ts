@@ -3,6 +3,7 @@ import { LstmWasmError, check, fmtDims } from '../errors.js';
 import { REGISTRY, checkNode } from '../model/ops/registry.js';
 import '../model/ops/math.js';
 import '../model/ops/shape.js';
+import '../model/ops/keras.js';
 import type { AttrValue, DType, HostTensor, Model, Node, ValueInfo } from '../model/types.js';
 import { type OnnxRecurrentOp, onnxRecurrent, onnxRecurrentTemplate } from './onnx_recurrent.js';
 import { type OnnxAttributeProto, type OnnxTensorProto, type OnnxValueInfoProto, decodeModel } from './onnx_proto.js';

@@ -5,6 +5,7 @@ import { checkNode, type OpDef, where } from './ops/registry.js';
 import { recurrentInputs, recurrentOutputs } from './ops/rnn.js';
 import './ops/shape.js';
 import './ops/math.js';
+import './ops/keras.js';
 import type { DType, HostTensor, Model, Node, OpNode, ValueInfo } from './types.js';
 
 export interface PlacedNode {
