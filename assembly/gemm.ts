@@ -5,9 +5,32 @@ import { madd } from './simd';
 //   panels[(j*K + k)*16 + c] = W[j*16 + c, k]
 // so a block is streamed front to back, one k (64 bytes) at a time.
 
-/** Packs W (M, K), row stride ldw floats, into panels; M must be a multiple of 16. */
+/**
+ * Packs W (M, K), row stride ldw floats, into panels; M must be a multiple of 16. Four rows by four k at a time
+ * through a 4x4 transpose (this runs while a model loads, often before V8 has optimized anything).
+ */
 export function pack_panel16_f32(panels: usize, w: usize, M: i32, K: i32, ldw: i32): void {
-  pack_panel16_strided_f32(panels, w, M, K, ldw, 1, 1);
+  const K4 = K & ~3;
+  for (let j = 0; j < M; j += 16) {
+    const blk = panels + <usize>j * K * 4;
+    for (let g = 0; g < 16; g += 4) {
+      const row = w + <usize>(j + g) * ldw * 4, ld = <usize>ldw << 2;
+      for (let k = 0; k < K4; k += 4) {
+        const r0 = v128.load(row + (<usize>k << 2)), r1 = v128.load(row + ld + (<usize>k << 2));
+        const r2 = v128.load(row + 2 * ld + (<usize>k << 2)), r3 = v128.load(row + 3 * ld + (<usize>k << 2));
+        const a = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), b = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const c = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), d = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const at = blk + ((<usize>k * 16 + g) << 2);
+        v128.store(at, v128.shuffle<f32>(a, b, 0, 1, 4, 5)); // k
+        v128.store(at, v128.shuffle<f32>(a, b, 2, 3, 6, 7), 64); // k + 1
+        v128.store(at, v128.shuffle<f32>(c, d, 0, 1, 4, 5), 128); // k + 2
+        v128.store(at, v128.shuffle<f32>(c, d, 2, 3, 6, 7), 192); // k + 3
+      }
+      for (let k = K4; k < K; k++) {
+        for (let r = 0; r < 4; r++) store<f32>(blk + ((<usize>k * 16 + g + r) << 2), load<f32>(row + <usize>r * ld + (<usize>k << 2)));
+      }
+    }
+  }
 }
 
 /**

@@ -165,3 +165,20 @@ export function reduce_sum_f32(out: usize, x: usize, outer: i32, n: i32, inner: 
     }
   }
 }
+
+/** Index of the first NaN or ±Infinity in x (n floats), or -1. x - x is 0 exactly for finite x. */
+export function find_nonfinite_f32(x: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    const bad = v128.or(v128.or(f32x4.ne(f32x4.sub(a, a), f32x4.splat(0)), f32x4.ne(f32x4.sub(b, b), f32x4.splat(0))),
+      v128.or(f32x4.ne(f32x4.sub(c, c), f32x4.splat(0)), f32x4.ne(f32x4.sub(d, d), f32x4.splat(0))));
+    if (v128.any_true(bad)) break;
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v - v != 0) return i;
+  }
+  return -1;
+}

@@ -13,6 +13,8 @@ const CASES = [
   ...Object.entries(CONFIGS).map(([c, cfg]) => ({ name: `GRU ${c}`, op: 'GRU', cfg })),
   { name: 'BiLSTM x2 C2', op: 'LSTM', cfg: CONFIGS.C2, layers: [{ D: 2 }, { D: 2 }] },
   { name: 'LSTM C2 one step (T=1)', op: 'LSTM', cfg: { ...CONFIGS.C2, T: 1 } },
+  // batch throughput: the recurrent step is a GEMM over the batch
+  ...[1, 8, 32, 128].map((B) => ({ name: `LSTM I128 H256 T64 B${B}`, op: 'LSTM', cfg: { B, T: 64, I: 128, H: 256 }, throughput: true })),
 ].filter((c) => !ONLY || ONLY.some((o) => c.name.includes(o)));
 
 const stats = (ts) => {
@@ -53,10 +55,10 @@ for (const c of CASES) {
       if (r >= 0) times[name].push(performance.now() - t0);
     }
   }
-  const row = { case: c.name, ...c.cfg, layers: c.layers?.length ?? 1, flops: m.flops, systems: {} };
+  const row = { case: c.name, ...c.cfg, layers: c.layers?.length ?? 1, flops: m.flops, throughput: !!c.throughput, systems: {} };
   for (const [name, ts] of Object.entries(times)) {
     const st = stats(ts);
-    row.systems[name] = { ...st, gflops: m.flops / st.median / 1e6, maxErrVsNative: check[name] };
+    row.systems[name] = { ...st, gflops: m.flops / st.median / 1e6, seqPerSec: (c.cfg.B * 1000) / st.median, maxErrVsNative: check[name] };
   }
   const ours = row.systems['lstm-wasm'].median;
   row.vsOrtWeb = row.systems['onnxruntime-web'].median / ours;
@@ -69,15 +71,22 @@ for (const c of CASES) {
   for (const s of Object.values(systems)) await s.release();
 }
 
-const machine = { cpu: cpus()[0].model, cores: cpus().length, node: process.version, date: new Date().toISOString().slice(0, 10) };
+const { hasRelaxedSimd } = await import('../dist/index.js');
+const machine = { cpu: cpus()[0].model, cores: cpus().length, node: process.version, wasm: hasRelaxedSimd() ? 'lstm-relaxed.wasm' : 'lstm.wasm', date: new Date().toISOString().slice(0, 10) };
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/latest.json', import.meta.url), JSON.stringify({ machine, runs: RUNS, results }, null, 2) + '\n');
 const md = [
-  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, single thread, median of ${RUNS} interleaved runs, ${machine.date}`,
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${machine.wasm}), single thread, median of ${RUNS} interleaved runs, ${machine.date}`,
   '',
   '| case | lstm-wasm ms (GFLOP/s) | onnxruntime-web ms | tfjs-wasm ms | onnxruntime-node ms | vs ort-web | vs tfjs | vs native | lstm-wasm int8 ms | int8 vs native |',
   '|---|---|---|---|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.case} | ${r.systems['lstm-wasm'].median.toFixed(3)} (${r.systems['lstm-wasm'].gflops.toFixed(1)}) | ${r.systems['onnxruntime-web'].median.toFixed(3)} | ${r.systems['tfjs-wasm'].median.toFixed(3)} | ${r.systems['onnxruntime-node'].median.toFixed(3)} | ${r.vsOrtWeb.toFixed(2)}× | ${r.vsTfjs.toFixed(2)}× | ${r.vsNative.toFixed(2)}× | ${r.systems['lstm-wasm int8'].median.toFixed(3)} | ${r.int8VsNative.toFixed(2)}× |`),
+  ...results.filter((r) => !r.throughput).map((r) => `| ${r.case} | ${r.systems['lstm-wasm'].median.toFixed(3)} (${r.systems['lstm-wasm'].gflops.toFixed(1)}) | ${r.systems['onnxruntime-web'].median.toFixed(3)} | ${r.systems['tfjs-wasm'].median.toFixed(3)} | ${r.systems['onnxruntime-node'].median.toFixed(3)} | ${r.vsOrtWeb.toFixed(2)}× | ${r.vsTfjs.toFixed(2)}× | ${r.vsNative.toFixed(2)}× | ${r.systems['lstm-wasm int8'].median.toFixed(3)} | ${r.int8VsNative.toFixed(2)}× |`),
+  '',
+  'Batch throughput, sequences per second (LSTM I128 H256, T64):',
+  '',
+  '| B | lstm-wasm | lstm-wasm int8 | onnxruntime-web | tfjs-wasm | onnxruntime-node |',
+  '|---|---|---|---|---|---|',
+  ...results.filter((r) => r.throughput).map((r) => `| ${r.B} | ${['lstm-wasm', 'lstm-wasm int8', 'onnxruntime-web', 'tfjs-wasm', 'onnxruntime-node'].map((n) => r.systems[n].seqPerSec.toFixed(0)).join(' | ')} |`),
 ];
 writeFileSync(new URL('results/latest.md', import.meta.url), md.join('\n') + '\n');
 console.log('\n' + md.join('\n'));

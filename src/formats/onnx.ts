@@ -19,6 +19,8 @@ const TYPE_NAMES: Record<number, string> = {
 const DTYPE: Record<number, DType> = { 1: 'float32', 10: 'float32', 11: 'float32', 16: 'float32', 2: 'int32', 3: 'int32', 4: 'int32', 5: 'int32', 6: 'int32', 12: 'int64', 7: 'int64', 13: 'int64', 9: 'bool' };
 const RAW_BYTES: Record<number, number> = { 1: 4, 10: 2, 11: 8, 16: 2, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 12: 4, 7: 8, 13: 8, 9: 1 };
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const f16 = (h: number) => {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
   return e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
@@ -37,6 +39,9 @@ export function tensorOf(t: OnnxTensorProto, what: string): HostTensor {
   if (t.raw) {
     const size = RAW_BYTES[t.dataType];
     check(t.raw.length === n * size, 'FORMAT', `${what}: ${type} ${fmtDims(t.dims)} needs ${n * size} bytes of raw_data, has ${t.raw.length}`);
+    if (t.dataType === 1 && LITTLE_ENDIAN) {
+      return { dtype, dims: t.dims, data: new Float32Array(Uint8Array.from(t.raw).buffer) }; // one aligned copy
+    }
     const dv = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
     const read: Record<number, (o: number) => number> = {
       1: (o) => dv.getFloat32(o, true), 11: (o) => dv.getFloat64(o, true), 10: (o) => f16(dv.getUint16(o, true)),

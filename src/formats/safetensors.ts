@@ -81,6 +81,7 @@ export function parseSafetensors(bytes: Uint8Array, file = 'safetensors file'): 
   return { tensors: new Map(entries.map(([name, t]) => [name, t])), metadata };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const bf16 = new Uint32Array(1);
 const bf16f = new Float32Array(bf16.buffer);
 const bf16ToF32 = (h: number) => ((bf16[0] = h << 16), bf16f[0]);
@@ -95,6 +96,7 @@ function f16ToF32(h: number): number {
 /** The tensor's values as float32 (F32, F16, BF16, F64); `name` appears in errors. */
 export function toFloat32(t: SafetensorsTensor, name: string): Float32Array {
   check(FLOAT_DTYPES.includes(t.dtype), 'MODEL', `tensor '${name}' has dtype ${t.dtype}; weights must be one of ${FLOAT_DTYPES.join(', ')}`);
+  if (t.dtype === 'F32' && LITTLE_ENDIAN) return new Float32Array(Uint8Array.from(t.bytes).buffer); // one aligned copy
   const dv = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
   const size = DTYPE_BYTES[t.dtype], n = t.bytes.length / size;
   const out = new Float32Array(n);

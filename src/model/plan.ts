@@ -1,4 +1,5 @@
 // model/plan.ts: copy a recurrent node's weights once into the wasm arena, packed the way the kernels stream them.
+import { LstmWasmError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { GATES, directionsOf, layerInputSize, stateSizeOf } from './recurrent.js';
 import type { Activation, RecurrentNode } from './types.js';
@@ -26,6 +27,11 @@ function stageBlocks(rt: Runtime, w: Float32Array, G: number, H: number, HP: num
     for (let r = 0; r < 16; r++) {
       const row = j * 16 + r, g = Math.floor(row / HP), u = row % HP;
       if (u < H) view.set(w.subarray((g * H + u) * K, (g * H + u + 1) * K), r * K);
+    }
+    const bad = rt.core.find_nonfinite_f32(staging, 16 * K);
+    if (bad >= 0) {
+      const row = j * 16 + Math.floor(bad / K), g = Math.floor(row / HP), u = row % HP;
+      throw new LstmWasmError('MODEL', `${what}: value ${rt.f32(staging, 16 * K)[bad]} at flat index ${(g * H + u) * K + (bad % K)}; weights must be finite`);
     }
     pack(j, staging);
   }
@@ -89,10 +95,10 @@ export function packRecurrent(rt: Runtime, node: RecurrentNode, int8 = false): P
   const specs: number[] = [];
   node.weights.forEach((w, i) => {
     const l = Math.floor(i / D), d = i % D, I = layerInputSize(node, l);
-    const what = `${node.name} layer ${l}${d ? ' reverse' : ''}`;
+    const what = `node '${node.name}', layer ${l}${d ? ' reverse' : ''}`;
     const spec = rt.alloc(k.SPEC_WORDS * 4, `${what} spec`);
-    const [wx, wxScale, wxWide] = int8 ? packGateRowsQ8(rt, w.wx, G, H, HP, I, `${what} Wx`) : [packGateRows(rt, w.wx, G, H, HP, I, `${what} Wx`), 0, false];
-    const [wh, whScale, whWide] = int8 ? packGateRowsQ8(rt, w.wh, G, H, HP, P, `${what} Wh`) : [packGateRows(rt, w.wh, G, H, HP, P, `${what} Wh`), 0, false];
+    const [wx, wxScale, wxWide] = int8 ? packGateRowsQ8(rt, w.wx, G, H, HP, I, `${what}, input weights Wx`) : [packGateRows(rt, w.wx, G, H, HP, I, `${what}, input weights Wx`), 0, false];
+    const [wh, whScale, whWide] = int8 ? packGateRowsQ8(rt, w.wh, G, H, HP, P, `${what}, recurrent weights Wh`) : [packGateRows(rt, w.wh, G, H, HP, P, `${what}, recurrent weights Wh`), 0, false];
 
     // Both biases go into the input projection, except GRU's recurrent n bias under linear_before_reset.
     const keepBhn = node.cell === 'gru' && node.linearBeforeReset;
@@ -100,7 +106,7 @@ export function packRecurrent(rt: Runtime, node: RecurrentNode, int8 = false): P
     const bias = padGates(rt, merged, G, H, HP, `${what} bias`);
     const bhn = keepBhn ? padGates(rt, w.bh.subarray(2 * H), 1, H, HP, `${what} recurrent n bias`) : 0;
     const peep = w.peep ? padGates(rt, w.peep, 3, H, HP, `${what} peepholes`) : 0;
-    const wr = w.wr ? packGateRows(rt, w.wr, 1, P, PP, H, `${what} projection`) : 0;
+    const wr = w.wr ? packGateRows(rt, w.wr, 1, P, PP, H, `${what}, projection Wr`) : 0;
 
     const acts = node.activations[d];
     let flags = d === 1 || node.direction === 'reverse' ? k.FLAG_REVERSE : 0;
