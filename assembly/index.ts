@@ -2,7 +2,7 @@
 export { arena_alloc, arena_mark, arena_reset } from './arena';
 export { act_f32 } from './activations';
 export { gemm_panel16_f32, gemv_panel16_f32, matmul_panel16_f32, pack_panel16_f32, pack_panel16_strided_f32 } from './gemm';
-export { BIN_ADD, BIN_DIV, BIN_MUL, BIN_SUB, binary4_f32, copy4_f32, find_nonfinite_f32, gather_f32, reduce_sum_f32, softmax_f32 } from './ops';
+export { BIN_ADD, BIN_DIV, BIN_MUL, BIN_SUB, binary4_f32, copy4_f32, find_nonfinite_f32, gather_f32, reduce_max_f32, reduce_sum_f32, softmax_f32 } from './ops';
 export { recurrent_seq_f32, recurrent_workspace_bytes } from './seq';
 export { gemv_q8, pack_q8_f32, q8_panel_bytes_of, quant_i16_f32 } from './q8';
 export {

@@ -182,3 +182,22 @@ export function find_nonfinite_f32(x: usize, n: i32): i32 {
   }
   return -1;
 }
+
+/** out (outer, inner) = max of x (outer, n, inner) over its middle axis; NaN wins, as in the host reference. */
+export function reduce_max_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void {
+  const row = <usize>inner << 2;
+  for (let o = 0; o < outer; o++) {
+    const po = out + <usize>o * row, px = x + <usize>o * n * row;
+    let c = 0;
+    for (; c + 4 <= inner; c += 4) {
+      let m = f32x4.splat(-Infinity);
+      for (let i = 0; i < n; i++) m = f32x4.max(m, v128.load(px + <usize>i * row + (<usize>c << 2))); // max keeps NaN
+      v128.store(po + (<usize>c << 2), m);
+    }
+    for (; c < inner; c++) {
+      let m: f32 = -Infinity;
+      for (let i = 0; i < n; i++) m = Mathf.max(m, load<f32>(px + <usize>i * row + (<usize>c << 2)));
+      store<f32>(po + (<usize>c << 2), m);
+    }
+  }
+}

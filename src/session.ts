@@ -32,7 +32,7 @@ function checkOptions(options: SessionOptions): void {
   }
   const { nonlinearity, batchFirst, checkFinite, format } = options;
   check(format === undefined || format === 'safetensors' || format === 'onnx' || format === 'tfjs', 'OPTION',
-    `format must be 'safetensors' or 'onnx', got ${JSON.stringify(format)}, or 'tfjs' for a Keras / TF.js model.json`);
+    `format must be 'safetensors', 'onnx' or 'tfjs', got ${JSON.stringify(format)}`);
   check(nonlinearity === undefined || nonlinearity === 'tanh' || nonlinearity === 'relu', 'OPTION',
     `nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nonlinearity)}`);
   check(batchFirst === undefined || typeof batchFirst === 'boolean', 'OPTION', `batchFirst must be a boolean, got ${JSON.stringify(batchFirst)}`);

@@ -83,6 +83,15 @@ describe('lstm-wasm run --expect', () => {
     expectClose(readNpy(readFileSync(join(out, 'y.npy'))), readNpy(readFileSync(sine('y_torch.npy'))), 'sine y');
   });
 
+  it('--weights int8 runs quantized and stays within the int8 tolerance of PyTorch', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-'));
+    const r = await cli('run', fx('lstm_stack3_bi', 'model.safetensors'), '--weights', 'int8', '--input', fx('lstm_stack3_bi', 'x.npy'),
+      '--input', fx('lstm_stack3_bi', 'h0.npy'), '--input', fx('lstm_stack3_bi', 'c0.npy'),
+      '--expect', `y=${fx('lstm_stack3_bi', 'y.npy')}`, '--tolerance', '2e-2', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/expect y\s+max \|ours - .*\| = \d\.\d\de-\d+, within 2e-2/);
+  });
+
   it('fails with MISMATCH, naming the element, when an output differs', async () => {
     const out = mkdtempSync(join(tmpdir(), 'lw-'));
     const r = await cli('run', fx('gru_basic', 'model.safetensors'), '--input', fx('gru_basic', 'x.npy'),
@@ -151,6 +160,7 @@ describe('bad input: one line on stderr, exit code 1', () => {
     ['an unknown flag', ['run', fx('lstm_basic', 'model.safetensors'), '--frobnicate'], /^lstm-wasm: OPTION: Unknown option '--frobnicate'/],
     ['a flag that does not apply', ['info', fx('lstm_basic', 'model.safetensors'), '--nonlinearity', 'relu'], /^lstm-wasm: OPTION: nonlinearity applies only to nn\.RNN/],
     ['no inputs', ['run', fx('lstm_basic', 'model.safetensors')], /^lstm-wasm: OPTION: no --input given; usage: lstm-wasm run MODEL/],
+    ['an unknown weight type', ['run', fx('lstm_basic', 'model.safetensors'), '--weights', 'int4', '--input', fx('lstm_basic', 'x.npy')], /^lstm-wasm: OPTION: weights must be 'float32' or 'int8', got "int4"$/],
     ['an unknown command', ['frob'], /^lstm-wasm: unknown command 'frob'; commands: run, info/],
   ];
   for (const [what, args, re] of cases) {

@@ -70,7 +70,7 @@ describe('create()', () => {
   it('rejects unknown and bad options', async () => {
     await expectError(() => InferenceSession.create(model('lstm_basic'), { batch_first: true } as never), 'OPTION', /unknown option 'batch_first'; known: format, wasm/);
     await expectError(() => InferenceSession.create(model('rnn_tanh'), { nonlinearity: 'gelu' as never }), 'OPTION', /nonlinearity must be 'tanh' or 'relu', got "gelu"/);
-    await expectError(() => InferenceSession.create(model('rnn_tanh'), { format: 'keras' as never }), 'OPTION', /format must be 'safetensors' or 'onnx', got "keras"/);
+    await expectError(() => InferenceSession.create(model('rnn_tanh'), { format: 'keras' as never }), 'OPTION', /format must be 'safetensors', 'onnx' or 'tfjs', got "keras"/);
   });
 
   it('names a missing file and unrecognised bytes', async () => {

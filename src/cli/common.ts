@@ -13,6 +13,7 @@ export const MODEL_FLAGS = {
   'batch-first': { type: 'boolean' },
   nonlinearity: { type: 'string' },
   format: { type: 'string' },
+  weights: { type: 'string' },
 } as const;
 
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
@@ -28,6 +29,7 @@ export function sessionOptions(values: Record<string, unknown>): SessionOptions 
   if (values['batch-first']) o.batchFirst = true;
   if (values.nonlinearity !== undefined) o.nonlinearity = values.nonlinearity as SessionOptions['nonlinearity'];
   if (values.format !== undefined) o.format = values.format as SessionOptions['format'];
+  if (values.weights !== undefined) o.weights = values.weights as SessionOptions['weights'];
   return o;
 }
 

@@ -4,7 +4,7 @@ import { GATE_NAMES, directionsOf, layerInputSize, paramCount, stateSizeOf } fro
 import type { Model } from '../model/types.js';
 import { type Io, MODEL_FLAGS, openModel, parse } from './common.js';
 
-export const INFO_USAGE = 'lstm-wasm info MODEL [--batch-first] [--nonlinearity tanh|relu]';
+export const INFO_USAGE = 'lstm-wasm info MODEL [--format safetensors|onnx|tfjs] [--weights int8] [--batch-first] [--nonlinearity tanh|relu]';
 
 export function describe(model: Model): string[] {
   const lines = [`source   ${model.source}${model.opset ? ` (opset ${model.opset})` : ''}`];

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor.js';
 import { type Io, MODEL_FLAGS, openModel, parse } from './common.js';
 
 export const RUN_USAGE =
-  'lstm-wasm run MODEL --input [NAME=]FILE.npy ... [--out DIR] [--expect NAME=FILE.npy ...] [--tolerance 1e-5] [--batch-first] [--nonlinearity tanh|relu] [--format safetensors|onnx|tfjs]';
+  'lstm-wasm run MODEL --input [NAME=]FILE.npy ... [--out DIR] [--expect NAME=FILE.npy ...] [--tolerance 1e-5] [--batch-first] [--nonlinearity tanh|relu] [--format safetensors|onnx|tfjs] [--weights float32|int8]';
 
 /** Converts a loaded array to a type the model input accepts: f8 -> f4 for floats, i4 <-> i8 for integers. */
 function coerce(t: Tensor, types: readonly string[], name: string, file: string): Tensor {

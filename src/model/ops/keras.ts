@@ -1,9 +1,9 @@
-// model/ops/keras.ts: ops the Keras importer needs — masks (Equal, Not, And on the host), ReduceMax, more activations.
+// model/ops/keras.ts: ops the Keras importer needs — masks (Equal, Not, And on the host), more activations.
+// (ReduceMax lives with the other reductions in math.ts.)
 import { check } from '../../errors.js';
-import type { Device } from '../device.js';
-import { axisOf, broadcast, broadcastStrides, contiguous, forOuter, sizeOf } from '../strided.js';
-import type { DType, HostTensor, OpNode } from '../types.js';
-import { type DevVal, type Val, attrFloat, attrInt, attrInts, hostTensor, ints, register, where } from './registry.js';
+import { broadcast, broadcastStrides, forOuter, sizeOf } from '../strided.js';
+import type { DType, OpNode } from '../types.js';
+import { attrFloat, hostTensor, register, where } from './registry.js';
 
 // ---- Equal, And (broadcasting, bool out) and Not: mask arithmetic, always on the host ----
 
@@ -39,81 +39,6 @@ register(['Not'], {
   infer: (_node, [a]) => [{ dtype: 'bool', dims: a!.dims }],
   host: (_node, [a]) => [{ dtype: 'bool', dims: a!.dims, data: a!.data.map((v) => (v ? 0 : 1)) }],
 });
-
-// ---- ReduceMax ----
-
-function maxAxes(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: number) {
-  const d = ins[0]!.dims;
-  const given = opset >= 18 ? (ins[1] ? ints(node, ins[1], 'axes') : undefined) : attrInts(node, 'axes');
-  let axes: number[];
-  if (given === undefined || given.length === 0) {
-    axes = opset >= 18 && attrInt(node, 'noop_with_empty_axes', 0) === 1 ? [] : d.map((_, i) => i);
-  } else {
-    axes = [...new Set(given.map((a) => axisOf(a, d.length, where(node))))].sort((x, y) => x - y);
-  }
-  const keep = attrInt(node, 'keepdims', 1) === 1;
-  const dims = keep ? d.map((x, i) => (axes.includes(i) ? 1 : x)) : d.filter((_, i) => !axes.includes(i));
-  return { axes, dims };
-}
-
-/** (n, M): the reduced axes' total size and the kept axes' total size. */
-const maxSizes = (dims: number[], axes: number[]) =>
-  [sizeOf(axes.map((a) => dims[a])), sizeOf(dims.filter((_, i) => !axes.includes(i)))] as const;
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
-const TWO_100 = 2 ** 100;
-
-register(['ReduceMax'], {
-  attrs: { axes: 'ints', keepdims: 'int', noop_with_empty_axes: 'int' }, inputs: [1, 2], outputs: [1, 1],
-  hostInputs: () => [1],
-  infer: (node, ins, opset) => [{ dtype: ins[0]!.dtype, dims: maxAxes(node, ins, opset).dims }],
-  host: (node, ins, opset) => {
-    const x = ins[0]!, { axes, dims } = maxAxes(node, ins, opset);
-    const kept = x.dims.map((v, i) => (axes.includes(i) ? 1 : v));
-    const out = hostTensor(x.dtype, dims);
-    out.data.fill(-Infinity);
-    const os = broadcastStrides(kept, x.dims).map((s, i) => (axes.includes(i) ? 0 : s));
-    let i = 0;
-    forOuter(x.dims.length ? x.dims : [1], [os.length ? os : [0]], 0, ([o]) => {
-      const v = x.data[i++];
-      if (v > out.data[o] || Number.isNaN(v)) out.data[o] = v;
-    });
-    return [out];
-  },
-  scratch: (node, ins, _outs, opset) => {
-    const [n, M] = maxSizes(ins[0]!.dims, maxAxes(node, ins, opset).axes);
-    return align16(n * M * 4) + 2 * align16(Math.floor(n / 2) * M * 4) + 16;
-  },
-  device: (d, node, ins, [out], opset) => reduceMaxDevice(d, ins[0]!, out, maxAxes(node, ins, opset).axes),
-});
-
-/**
- * Max over `axes`, exactly, with the kernels at hand (no max kernel yet): the reduced axes are moved to the
- * front by one strided copy, then halves are folded pairwise, a = select(b > a, b, a), log2(n) times. The
- * select uses m = [b - a > 0] as an exact 0/1 — hard_sigmoid(2^100 x) applied twice sends every positive
- * float (down to the smallest subnormal) to 1 and the rest to 0 — and a·(1 - m) + b·m, which is a or b exactly.
- */
-function reduceMaxDevice(d: Device, x: DevVal, out: DevVal, axes: number[]): void {
-  const rt = d.rt, k = d.k, dims = x.dims;
-  const [n0, M] = maxSizes(dims, axes);
-  const order = [...axes, ...dims.map((_, i) => i).filter((i) => !axes.includes(i))];
-  const s = contiguous(dims), pdims = order.map((i) => dims[i]);
-  const buf = d.scratch, t1 = buf + align16(n0 * M * 4), t2 = t1 + align16(Math.floor(n0 / 2) * M * 4);
-  const one = t2 + align16(Math.floor(n0 / 2) * M * 4);
-  d.copy(buf, contiguous(pdims), x.ptr, order.map((i) => s[i]), pdims);
-  rt.f32(one, 1)[0] = 1;
-  for (let n = n0; n > 1;) {
-    const h = Math.floor(n / 2), K = [h * M], a = buf, b = buf + (n - h) * M * 4; // an odd middle row waits for the next fold
-    d.binary(k.BIN_SUB, t1, b, [1], a, [1], K); // b - a
-    rt.core.act_f32(k.ACT_HARD_SIGMOID, t1, t1, K[0], TWO_100, 0);
-    rt.core.act_f32(k.ACT_HARD_SIGMOID, t1, t1, K[0], TWO_100, 0); // m = [b > a]
-    d.binary(k.BIN_MUL, t2, b, [1], t1, [1], K); // b·m
-    d.binary(k.BIN_SUB, t1, one, [0], t1, [1], K); // 1 - m
-    d.binary(k.BIN_MUL, a, a, [1], t1, [1], K);
-    d.binary(k.BIN_ADD, a, a, [1], t2, [1], K);
-    n -= h;
-  }
-  d.copy(out.ptr, [1], buf, [1], [M]);
-}
 
 // ---- Elu, Selu, Softsign, Softplus, HardSigmoid, LeakyRelu, ThresholdedRelu (ONNX semantics and defaults) ----
 

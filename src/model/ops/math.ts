@@ -244,7 +244,10 @@ register(['Gemm'], {
   },
 });
 
-// ---- ReduceMean ----
+// ---- ReduceMean, ReduceSum, ReduceMax ----
+
+/** ReduceSum takes its axes as an input from opset 13, ReduceMean and ReduceMax from 18. */
+const axesInput = (node: OpNode, opset: number) => opset >= (node.type === 'ReduceSum' ? 13 : 18);
 
 function reduceAxes(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: number) {
   const d = ins[0]!.dims;
@@ -260,32 +263,40 @@ function reduceAxes(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: 
   return { axes, dims };
 }
 
-/** ReduceSum takes its axes as an input from opset 13, ReduceMean from 18. */
-const axesInput = (node: OpNode, opset: number) => opset >= (node.type === 'ReduceSum' ? 13 : 18);
+type Reduce = 'ReduceMean' | 'ReduceSum' | 'ReduceMax';
 
-register(['ReduceMean', 'ReduceSum'], {
+register(['ReduceMean', 'ReduceSum', 'ReduceMax'], {
   attrs: { axes: 'ints', keepdims: 'int', noop_with_empty_axes: 'int' }, inputs: [1, 2], outputs: [1, 1],
   hostInputs: () => [1],
   infer: (node, ins, opset) => {
-    check(ins[0]!.dtype === 'float32', 'MODEL', `${where(node)}: needs float32, got ${ins[0]!.dtype}`);
-    return [{ dtype: 'float32', dims: reduceAxes(node, ins, opset).dims }];
+    check(ins[0]!.dtype === 'float32' || node.type === 'ReduceMax', 'MODEL', `${where(node)}: needs float32, got ${ins[0]!.dtype}`);
+    return [{ dtype: ins[0]!.dtype, dims: reduceAxes(node, ins, opset).dims }];
   },
   host: (node, ins, opset) => {
     const x = ins[0]!, { axes, dims } = reduceAxes(node, ins, opset);
     const kept = x.dims.map((v, i) => (axes.includes(i) ? 1 : v));
-    const out = hostTensor('float32', dims);
+    const out = hostTensor(x.dtype, dims);
     const os = broadcastStrides(kept, x.dims).map((s, i) => (axes.includes(i) ? 0 : s));
-    const n = node.type === 'ReduceMean' ? sizeOf(axes.map((a) => x.dims[a])) : 1;
+    const outer = x.dims.length ? x.dims : [1], sets = [os.length ? os : [0]];
     let i = 0;
-    forOuter(x.dims.length ? x.dims : [1], [os.length ? os : [0]], 0, ([o]) => (out.data[o] += x.data[i++] / n));
+    if (node.type === 'ReduceMax') {
+      out.data.fill(-Infinity);
+      forOuter(outer, sets, 0, ([o]) => {
+        const v = x.data[i++];
+        if (v > out.data[o] || Number.isNaN(v)) out.data[o] = v;
+      });
+    } else {
+      const n = node.type === 'ReduceMean' ? sizeOf(axes.map((a) => x.dims[a])) : 1;
+      forOuter(outer, sets, 0, ([o]) => (out.data[o] += x.data[i++] / n));
+    }
     return [out];
   },
   scratch: (_node, ins) => sizeOf(ins[0]!.dims) * 4,
-  device: (d, node, ins, [out], opset) => reduceDevice(d, ins[0]!, out, reduceAxes(node, ins, opset).axes, node.type === 'ReduceMean'),
+  device: (d, node, ins, [out], opset) => reduceDevice(d, ins[0]!, out, reduceAxes(node, ins, opset).axes, node.type as Reduce),
 });
 
-/** Sum or mean over the axes one at a time, last first (each a middle-axis sum of the kernel), through scratch. */
-function reduceDevice(d: Device, x: DevVal, out: DevVal, all: number[], mean: boolean): void {
+/** Sum, mean or max over the axes one at a time, last first (each a middle-axis pass of a kernel), through scratch. */
+function reduceDevice(d: Device, x: DevVal, out: DevVal, all: number[], op: Reduce): void {
   let dims = [...x.dims], src = x.ptr;
   const axes = all.filter((a) => dims[a] > 1); // each remaining pass at least halves the data: two halves of scratch suffice
   if (axes.length === 0) {
@@ -296,9 +307,10 @@ function reduceDevice(d: Device, x: DevVal, out: DevVal, all: number[], mean: bo
   [...axes].reverse().forEach((a, k) => {
     const last = k === axes.length - 1;
     const dst = last ? out.ptr : d.scratch + (k % 2 ? half : 0);
-    d.rt.core.reduce_sum_f32(dst, src, sizeOf(dims.slice(0, a)), dims[a], sizeOf(dims.slice(a + 1)), mean ? 1 / dims[a] : 1);
+    const outer = sizeOf(dims.slice(0, a)), inner = sizeOf(dims.slice(a + 1));
+    if (op === 'ReduceMax') d.rt.core.reduce_max_f32(dst, src, outer, dims[a], inner);
+    else d.rt.core.reduce_sum_f32(dst, src, outer, dims[a], inner, op === 'ReduceMean' ? 1 / dims[a] : 1);
     dims = dims.map((v, i) => (i === a ? 1 : v));
     src = dst;
   });
 }
-
