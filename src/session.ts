@@ -1,6 +1,6 @@
 // session.ts: InferenceSession — create from a model, run(feeds), release(); shaped like onnxruntime-web's.
 import { LstmWasmError, check } from './errors.js';
-import { type LoadOptions, loadModel } from './formats/load.js';
+import { type LoadOptions, loadModel, prefetchImporter } from './formats/load.js';
 import { type ByteSource, readBytes } from './io.js';
 import { Executor, type Feeds } from './model/exec.js';
 import type { Model, ValueInfo } from './model/types.js';
@@ -68,6 +68,7 @@ export class InferenceSession {
   static async create(model: ByteSource | Model, options: SessionOptions = {}): Promise<InferenceSession> {
     checkOptions(options);
     const name = typeof model === 'string' ? model : model instanceof URL ? model.href : 'model';
+    if (!isModel(model)) prefetchImporter(name, options.format);
     const [m, rt] = await Promise.all([
       isModel(model) ? model : readBytes(model).then((b) => loadModel(b, options, name)),
       Runtime.create(options.wasm),

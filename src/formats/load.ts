@@ -26,6 +26,16 @@ function looksLikeTfjs(b: Uint8Array, file: string): boolean {
   return /\.json$/i.test(file) || new TextDecoder().decode(b.subarray(i, i + 4096)).includes('"modelTopology"');
 }
 
+/**
+ * Starts loading the importer a file name points to (*.onnx, *.json) while its bytes are still being read; the
+ * module system keeps the promise, so loadModel's own import of it then costs nothing. Failures surface there.
+ */
+export function prefetchImporter(file: string, format?: ModelFormat): void {
+  const f = format ?? (/\.onnx$/i.test(file) ? 'onnx' : /\.json$/i.test(file) ? 'tfjs' : undefined);
+  const p = f === 'onnx' ? import('./onnx.js') : f === 'tfjs' ? import('./keras.js') : undefined;
+  p?.catch(() => {});
+}
+
 export async function loadModel(bytes: Uint8Array, options: LoadOptions = {}, file = 'model'): Promise<Model> {
   const format = options.format ??
     (looksLikeTfjs(bytes, file) ? 'tfjs' : looksLikeSafetensors(bytes) ? 'safetensors' : looksLikeOnnx(bytes, file) ? 'onnx' : undefined);
