@@ -1,6 +1,7 @@
 // session.ts: InferenceSession — create from a model, run(feeds), release(); shaped like onnxruntime-web's.
 import { LstmWasmError, check } from './errors.js';
 import { type LoadOptions, loadModel, prefetchImporter } from './formats/load.js';
+import { HEADS, OUTPUTS } from './formats/torch.js';
 import { type ByteSource, readBytes } from './io.js';
 import { Executor, type Feeds } from './model/exec.js';
 import type { Model, ValueInfo } from './model/types.js';
@@ -23,7 +24,7 @@ export interface SessionOptions extends LoadOptions {
   weights?: 'float32' | 'int8';
 }
 
-const OPTION_KEYS = ['format', 'wasm', 'checkFinite', 'nonlinearity', 'batchFirst', 'weights'];
+const OPTION_KEYS = ['format', 'wasm', 'checkFinite', 'nonlinearity', 'batchFirst', 'head', 'output', 'weights'];
 
 function checkOptions(options: SessionOptions): void {
   check(options !== null && typeof options === 'object', 'OPTION', 'options must be an object');
@@ -36,6 +37,10 @@ function checkOptions(options: SessionOptions): void {
   check(nonlinearity === undefined || nonlinearity === 'tanh' || nonlinearity === 'relu', 'OPTION',
     `nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nonlinearity)}`);
   check(batchFirst === undefined || typeof batchFirst === 'boolean', 'OPTION', `batchFirst must be a boolean, got ${JSON.stringify(batchFirst)}`);
+  check(options.head === undefined || HEADS.includes(options.head), 'OPTION',
+    `head must be one of ${HEADS.map((h) => `'${h}'`).join(', ')}, got ${JSON.stringify(options.head)}`);
+  check(options.output === undefined || Object.hasOwn(OUTPUTS, options.output), 'OPTION',
+    `output must be one of ${Object.keys(OUTPUTS).map((o) => `'${o}'`).join(', ')}, got ${JSON.stringify(options.output)}`);
   check(checkFinite === undefined || typeof checkFinite === 'boolean', 'OPTION', `checkFinite must be a boolean, got ${JSON.stringify(checkFinite)}`);
   check(options.weights === undefined || options.weights === 'float32' || options.weights === 'int8', 'OPTION',
     `weights must be 'float32' or 'int8', got ${JSON.stringify(options.weights)}`);

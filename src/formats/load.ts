@@ -41,7 +41,7 @@ export async function loadModel(bytes: Uint8Array, options: LoadOptions = {}, fi
     (looksLikeTfjs(bytes, file) ? 'tfjs' : looksLikeSafetensors(bytes) ? 'safetensors' : looksLikeOnnx(bytes, file) ? 'onnx' : undefined);
   if (format === 'safetensors') return torchToModel(parseSafetensors(bytes, file), options, file);
   if (format === 'onnx' || format === 'tfjs') {
-    for (const k of ['nonlinearity', 'batchFirst'] as const) {
+    for (const k of ['nonlinearity', 'batchFirst', 'head', 'output'] as const) {
       if (options[k] !== undefined) throw new LstmWasmError('OPTION', `${k} applies to PyTorch state dicts; ${format === 'onnx' ? 'an ONNX' : 'a Keras'} model says it itself`);
     }
   }
