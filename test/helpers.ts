@@ -15,7 +15,8 @@ export function expectClose(actual: Tensor, ref: Tensor, what: string, tol = 1e-
   let worst = 0, at = -1;
   const a = actual.data as Float32Array, r = ref.data as Float32Array;
   for (let i = 0; i < r.length; i++) {
-    const e = Math.abs(a[i] - r[i]) / Math.max(1, Math.abs(r[i]));
+    // equal values (infinities too) and NaN where the reference has NaN match exactly
+    const e = a[i] === r[i] || (Number.isNaN(a[i]) && Number.isNaN(r[i])) ? 0 : Math.abs(a[i] - r[i]) / Math.max(1, Math.abs(r[i]));
     if (!(e <= worst)) [worst, at] = [e, i]; // NaN counts as the worst
   }
   if (!(worst <= tol)) {

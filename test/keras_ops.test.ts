@@ -81,4 +81,17 @@ describe('mask ops on the host', () => {
     };
     await expectError(() => InferenceSession.create(fromWasm), 'UNSUPPORTED', /Equal node 'eq': .*'r'.*computed in wasm/);
   });
+
+  it('Equal refuses int64 values past 2^53, where doubles cannot tell neighbours apart', async () => {
+    const m: Model = {
+      source: 'test', opset: 17, metadata: {},
+      inputs: ['a', 'b'].map((name) => ({ name, types: ['int64'] as const, dims: [2], optional: false, doc: name })),
+      outputs: [{ name: 'y', types: ['bool'], dims: [2], optional: false, doc: 'y' }],
+      nodes: [{ op: 'op', type: 'Equal', name: 'eq', inputs: ['a', 'b'], outputs: ['y'], attrs: {} }],
+    };
+    const s = await InferenceSession.create(m);
+    const t = (...v: bigint[]) => new Tensor('int64', BigInt64Array.from(v), [2]);
+    expect(Array.from((await s.run({ a: t(2n ** 53n - 1n, 5n), b: t(2n ** 53n - 1n, 6n) })).y.data as Uint8Array)).toEqual([1, 0]);
+    await expectError(() => s.run({ a: t(1n, 2n ** 53n + 1n), b: t(1n, 2n ** 53n) }), 'INPUT', /Equal node 'eq': int64 value 9007199254740992 at flat index 1 is not below 2\^53 in magnitude/);
+  });
 });

@@ -46,7 +46,8 @@ function tensorOf(v: { dtype: DType; dims: number[]; data: Float32Array | Float6
     case 'float32':
       return new Tensor('float32', Float32Array.from(v.data), v.dims);
     case 'int64':
-      return new Tensor('int64', BigInt64Array.from(v.data, (x) => BigInt(x)), v.dims);
+      // clamped: a double rounded up to 2^63 would wrap to the most negative int64
+      return new Tensor('int64', BigInt64Array.from(v.data, (x) => (x >= 2 ** 63 ? 2n ** 63n - 1n : BigInt(x))), v.dims);
     case 'int32':
       return new Tensor('int32', Int32Array.from(v.data), v.dims);
     default:

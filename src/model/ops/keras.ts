@@ -8,6 +8,7 @@ import { attrFloat, hostTensor, register, where } from './registry.js';
 // ---- Equal, And (broadcasting, bool out) and Not: mask arithmetic, always on the host ----
 
 const LOGIC: Record<string, (a: number, b: number) => boolean> = { Equal: (a, b) => a === b, And: (a, b) => a !== 0 && b !== 0 };
+const EXACT = 2 ** 53; // integers below this are exact doubles; from it on, neighbours round together
 
 register(Object.keys(LOGIC), {
   attrs: {}, inputs: [2, 2], outputs: [1, 1],
@@ -20,6 +21,12 @@ register(Object.keys(LOGIC), {
   host: (node, [a, b]) => {
     const dims = broadcast(a!.dims, b!.dims, where(node));
     const out = hostTensor('bool', dims);
+    if (node.type === 'Equal' && a!.dtype !== 'float32') {
+      for (const t of [a!, b!]) {
+        const i = t.data.findIndex((v) => Math.abs(v) >= EXACT);
+        check(i < 0, 'INPUT', `${where(node)}: ${t.dtype} value ${t.data[i]} at flat index ${i} is not below 2^53 in magnitude, where doubles cannot tell neighbours apart`);
+      }
+    }
     const sa = broadcastStrides(a!.dims, dims), sb = broadcastStrides(b!.dims, dims), f = LOGIC[node.type];
     const n0 = dims[dims.length - 1] ?? 1, a0 = sa[sa.length - 1] ?? 0, b0 = sb[sb.length - 1] ?? 0;
     let o = 0;

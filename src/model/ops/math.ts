@@ -269,7 +269,7 @@ register(['ReduceMean', 'ReduceSum', 'ReduceMax'], {
   attrs: { axes: 'ints', keepdims: 'int', noop_with_empty_axes: 'int' }, inputs: [1, 2], outputs: [1, 1],
   hostInputs: () => [1],
   infer: (node, ins, opset) => {
-    check(ins[0]!.dtype === 'float32' || node.type === 'ReduceMax', 'MODEL', `${where(node)}: needs float32, got ${ins[0]!.dtype}`);
+    check(ins[0]!.dtype !== 'bool', 'MODEL', `${where(node)}: needs a number type, got bool`);
     return [{ dtype: ins[0]!.dtype, dims: reduceAxes(node, ins, opset).dims }];
   },
   host: (node, ins, opset) => {
@@ -285,9 +285,14 @@ register(['ReduceMean', 'ReduceSum', 'ReduceMax'], {
         const v = x.data[i++];
         if (v > out.data[o] || Number.isNaN(v)) out.data[o] = v;
       });
+    } else if (x.dtype !== 'float32') {
+      // integers (exact doubles): sum, and a mean truncated toward zero as onnxruntime's integer division
+      forOuter(outer, sets, 0, ([o]) => (out.data[o] += x.data[i++]));
+      const n = sizeOf(axes.map((a) => x.dims[a]));
+      if (node.type === 'ReduceMean') out.data.forEach((v, j) => (out.data[j] = n ? Math.trunc(v / n) : 0));
     } else {
       const n = node.type === 'ReduceMean' ? sizeOf(axes.map((a) => x.dims[a])) : 1;
-      forOuter(outer, sets, 0, ([o]) => (out.data[o] += x.data[i++] / n));
+      if (n > 0) forOuter(outer, sets, 0, ([o]) => (out.data[o] += x.data[i++] / n)); // the mean of nothing is 0, as onnxruntime
     }
     return [out];
   },
@@ -298,6 +303,11 @@ register(['ReduceMean', 'ReduceSum', 'ReduceMax'], {
 /** Sum, mean or max over the axes one at a time, last first (each a middle-axis pass of a kernel), through scratch. */
 function reduceDevice(d: Device, x: DevVal, out: DevVal, all: number[], op: Reduce): void {
   let dims = [...x.dims], src = x.ptr;
+  if (all.some((a) => dims[a] === 0)) {
+    // reducing over nothing gives what onnxruntime gives: max -inf, sum and mean 0
+    d.rt.f32(out.ptr, sizeOf(out.dims)).fill(op === 'ReduceMax' ? -Infinity : 0);
+    return;
+  }
   const axes = all.filter((a) => dims[a] > 1); // each remaining pass at least halves the data: two halves of scratch suffice
   if (axes.length === 0) {
     d.copy(out.ptr, contiguous(dims), src, contiguous(dims), dims);
