@@ -4,6 +4,7 @@ import { type LoadOptions, loadModel, prefetchImporter } from './formats/load.js
 import { HEADS, OUTPUTS } from './formats/torch.js';
 import { type ByteSource, readBytes } from './io.js';
 import { Executor, type Feeds } from './model/exec.js';
+import type { RecurrentState } from './model/state.js';
 import type { Model, ValueInfo } from './model/types.js';
 import { Runtime, type WasmSource } from './runtime.js';
 import type { Tensor } from './tensor.js';
@@ -81,10 +82,40 @@ export class InferenceSession {
     return new InferenceSession(rt, m, options);
   }
 
-  /** Runs the model; returns the outputs named in `fetches` (all by default) as new tensors. */
-  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Tensor>> {
+  private live(): Executor {
     if (!this.exec) throw new LstmWasmError('RELEASED', 'this session was released; create a new one');
-    return this.exec.run(feeds, fetches);
+    return this.exec;
+  }
+
+  /** Runs the model; returns the outputs named in `fetches` (all by default) as new tensors. Leaves the step() state alone. */
+  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Tensor>> {
+    return this.live().run(feeds, fetches);
+  }
+
+  /**
+   * Runs the model on the next piece of a stream: one or more time steps. Every recurrent layer starts from the
+   * state the previous step() left (the model's initial state on the first) and keeps its final (h, c) in wasm for the
+   * next, so feeding a sequence in pieces gives the outputs of feeding it whole. Outputs that read the whole
+   * sequence (a mean over time, the last step) see only this piece. Forward-only models: a bidirectional or reverse
+   * layer reads from the end and cannot stream.
+   */
+  async step(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Tensor>> {
+    return this.live().run(feeds, fetches, true);
+  }
+
+  /** The state step() carries, per recurrent node (by name): h and, for an LSTM, c, shaped as the node's h_n / c_n; {} before the first step. */
+  getState(): RecurrentState {
+    return this.live().getState();
+  }
+
+  /** Sets the state the next step() continues from, e.g. a getState() snapshot; every recurrent node's h (and c) must be given. */
+  setState(state: RecurrentState): void {
+    this.live().setState(state);
+  }
+
+  /** Forgets the carried state: the next step() starts over from the model's initial state. */
+  resetState(): void {
+    this.live().resetState();
   }
 
   /** Bytes of wasm memory this session holds (weights plus the largest run so far). */

@@ -8,6 +8,8 @@ import type { DevVal, Val } from './ops/registry.js';
 import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
+import { type RecurrentState, type SlotNeed, StateStore, continueFeeds, stateInputs } from './state.js';
+import { ioDims } from './layout.js';
 import { validateRecurrent } from './recurrent.js';
 import { sizeOf } from './strided.js';
 import type { DType, HostTensor, Model, OpNode, RecurrentNode, ValueInfo } from './types.js';
@@ -62,8 +64,15 @@ export class Executor {
   private readonly constPtr = new Map<string, number>();
   private readonly params: number;
   private readonly weightsTop: number;
+  /** where the run region starts: above the weights, and above the step() state once there is one */
+  private top: number;
   private region = 0;
   private capacity = 0;
+  private readonly state = new StateStore();
+  /** graph inputs that only feed recurrent initial states: the carried state replaces them after the first step */
+  private readonly stateIns: Set<string>;
+  /** whether the state slots hold a state (from a step or setState) rather than waiting for the first step */
+  private stateFilled = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -72,6 +81,7 @@ export class Executor {
   ) {
     for (const n of model.nodes) if (n.op === 'recurrent' && !n.runtimeWeights) validateRecurrent(n); // a hand-built Model may not be
     const g = (this.graph = analyze(model));
+    this.stateIns = stateInputs(g);
     for (const pn of g.nodes) {
       if (!pn.device || (pn.node.op === 'recurrent' && pn.node.runtimeWeights)) continue;
       const consts = pn.inputs.map((n) => g.constants.get(n));
@@ -85,7 +95,47 @@ export class Executor {
       });
     }
     this.params = rt.alloc(64, 'kernel parameters');
-    this.weightsTop = rt.mark();
+    this.weightsTop = this.top = rt.mark();
+  }
+
+  private recurrentNodes(): RecurrentNode[] {
+    return this.graph.nodes.filter((pn) => !pn.def).map((pn) => pn.node as RecurrentNode);
+  }
+
+  /** Moves the run region out of the way and allocates state slots right above the weights. */
+  private allocState(needs: SlotNeed[]): void {
+    this.rt.reset(this.weightsTop);
+    this.capacity = 0;
+    this.state.alloc(this.rt, needs);
+    this.top = this.rt.mark();
+    this.stateFilled = false;
+  }
+
+  /** The state step() carries: h (and c) of every recurrent node, as of the last step; {} before the first. */
+  getState(): RecurrentState {
+    return this.stateFilled ? this.state.read(this.rt) : {};
+  }
+
+  /** Sets the state the next step() starts from (its batch size is the state's). */
+  setState(state: RecurrentState): void {
+    const nodes = this.recurrentNodes();
+    StateStore.checkStreamable(nodes);
+    const needs = StateStore.needsOf(state, nodes, (n, B) => {
+      const d = ioDims(n, 1, B, n.layout === 'torch' && state[n.name]?.h?.dims.length === 2);
+      return [d.h as number[], d.c as number[]];
+    });
+    this.allocState(needs);
+    this.state.write(this.rt, state);
+    this.stateFilled = true;
+  }
+
+  /** Forgets the state: the next step() starts from the model's initial state (zeros unless fed). */
+  resetState(): void {
+    this.rt.reset(this.weightsTop);
+    this.top = this.weightsTop;
+    this.capacity = 0;
+    this.state.slots = [];
+    this.stateFilled = false;
   }
 
   /** Writes a host value into wasm memory: float32 as f32, integers as i32. */
@@ -98,7 +148,7 @@ export class Executor {
   /** Grows the run region when a run needs more than any before it; otherwise reuses it. */
   private ensure(bytes: number): number {
     if (bytes > this.capacity) {
-      this.rt.reset(this.weightsTop);
+      this.rt.reset(this.top);
       this.capacity = 0;
       this.region = this.rt.alloc(bytes, `a run of ${bytes} bytes (inputs, outputs and workspace)`);
       this.capacity = bytes;
@@ -140,7 +190,15 @@ export class Executor {
     }
   }
 
-  run(feeds: Feeds, fetches?: readonly string[]): Record<string, Tensor> {
+  /**
+   * Runs the model. `step`: every recurrent node starts from the carried state (after the first step) and leaves its
+   * final state there, so a sequence fed in pieces gives what it gives whole.
+   */
+  run(feeds: Feeds, fetches?: readonly string[], step = false): Record<string, Tensor> {
+    if (step) StateStore.checkStreamable(this.recurrentNodes());
+    if (step && this.stateFilled && feeds !== null && typeof feeds === 'object') {
+      feeds = continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => new Tensor('float32', new Float32Array(sizeOf(dims)), dims));
+    }
     this.checkFeeds(feeds);
     const g = this.graph, rt = this.rt;
     const wanted = fetches ?? g.outputs.map((o) => o.name);
@@ -155,6 +213,7 @@ export class Executor {
     for (const info of g.inputs) if (feeds[info.name]) vals.set(info.name, valueOf(feeds[info.name], info, checkFinite));
     const scratch = new Map<PlacedNode, number>();
     const translated = new Map<PlacedNode, RecurrentNode>(); // recurrent nodes whose weights were fed
+    const needs: SlotNeed[] = [];
     for (const pn of g.nodes) {
       const ins = pn.inputs.map(get);
       pn.inputs.forEach((n, i) => check(n === '' || ins[i] !== undefined || !pn.def, 'INPUT', `${nodeName(pn.node)}: its input '${n}' was not given`));
@@ -164,6 +223,10 @@ export class Executor {
         if (node !== pn.node) translated.set(pn, node);
         outs = recurrentDef.infer(node, ins);
         scratch.set(pn, recurrentDef.scratch(rt, node, ins));
+        if (step) {
+          check(!ins[3], 'INPUT', `step(): recurrent node '${node.name}' got lengths '${pn.inputs[3]}'; step() carries every item's state to the next call, so feed whole steps (no lengths)`);
+          needs.push({ node, hDims: outs[1].dims, cDims: outs[2].dims });
+        }
       } else if (pn.device) {
         outs = pn.def.infer(pn.node as OpNode, ins, g.opset);
         scratch.set(pn, pn.def.scratch?.(pn.node as OpNode, ins, outs, g.opset) ?? 0);
@@ -172,6 +235,8 @@ export class Executor {
       }
       pn.outputs.forEach((o, i) => o && vals.set(o, outs[i]));
     }
+
+    if (step && this.state.needsAlloc(needs)) this.allocState(needs);
 
     // 2. one run region: device values, per-run uploads, the largest scratch
     const ptr = new Map<string, number>();
@@ -206,7 +271,8 @@ export class Executor {
     const runTop = rt.mark(); // fed recurrent weights are packed above the region, for this run only
     try {
       for (const [pn, node] of translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
-      this.runDevice(d, base, ptr, get);
+      this.runDevice(d, base, ptr, get, step);
+      if (step) this.stateFilled = true;
     } finally {
       rt.reset(runTop);
       for (const pn of translated.keys()) this.prepared.delete(pn);
@@ -226,8 +292,9 @@ export class Executor {
     }
   }
 
-  private runDevice(d: Device, base: number, ptr: Map<string, number>, get: (n: string) => Val | undefined): void {
+  private runDevice(d: Device, base: number, ptr: Map<string, number>, get: (n: string) => Val | undefined, step: boolean): void {
     const g = this.graph;
+    let r = 0; // recurrent nodes so far: the index of the next one's state slot
     const at = (n: string) => base + ptr.get(n)!;
     const dev = (n: string): DevVal | undefined => {
       const v = get(n); // undefined: absent, or an optional input not fed
@@ -243,8 +310,22 @@ export class Executor {
       d.prepared = this.prepared.get(pn);
       const ins = pn.inputs.map(dev), outs = pn.outputs.map(dev) as DevVal[];
       if (pn.def) pn.def.device!(d, pn.node as OpNode, ins, outs, g.opset);
-      else recurrentDef.device(d, (d.prepared as PackedRecurrent).node, ins, outs);
+      else if (!step) recurrentDef.device(d, (d.prepared as PackedRecurrent).node, ins, outs);
+      else this.stepRecurrent(d, ins, outs, r++);
     }
+  }
+
+  /** A recurrent node under step(): reads its state slot (once filled), writes its final state back, copies it to h_n / c_n. */
+  private stepRecurrent(d: Device, ins: (DevVal | undefined)[], outs: DevVal[], r: number): void {
+    const slot = this.state.slots[r], rt = this.rt;
+    const h = { dtype: 'float32' as const, dims: slot.hDims, ptr: slot.h }, c = { dtype: 'float32' as const, dims: slot.cDims, ptr: slot.c };
+    const lstm = slot.c !== 0;
+    const stIns = [...ins], stOuts = [...outs];
+    if (this.stateFilled) [stIns[1], stIns[2]] = [h, lstm ? c : undefined];
+    [stOuts[1], stOuts[2]] = [h, lstm ? c : outs[2]];
+    recurrentDef.device(d, (d.prepared as PackedRecurrent).node, stIns, stOuts);
+    if (outs[1]) rt.f32(outs[1].ptr, sizeOf(slot.hDims)).set(rt.f32(slot.h, sizeOf(slot.hDims)));
+    if (outs[2] && lstm) rt.f32(outs[2].ptr, sizeOf(slot.cDims)).set(rt.f32(slot.c, sizeOf(slot.cDims)));
   }
 
   /** The fetched outputs, as new tensors. */
