@@ -11,9 +11,10 @@
  * - `RUNTIME`: the wasm module cannot be loaded or instantiated.
  * - `IO`: a file or URL cannot be read or written.
  * - `MISMATCH`: (CLI `--expect`) an output differs from the expected array beyond the tolerance.
+ * - `NUMERIC`: a computation gave NaN where a decision needs a number (e.g. the scores decoding picks from).
  */
 export type ErrorCode =
-  | 'FORMAT' | 'MODEL' | 'UNSUPPORTED' | 'INPUT' | 'OPTION' | 'MEMORY' | 'RELEASED' | 'RUNTIME' | 'IO' | 'MISMATCH';
+  | 'FORMAT' | 'MODEL' | 'UNSUPPORTED' | 'INPUT' | 'OPTION' | 'MEMORY' | 'RELEASED' | 'RUNTIME' | 'IO' | 'MISMATCH' | 'NUMERIC';
 
 export class LstmWasmError extends Error {
   readonly code: ErrorCode;

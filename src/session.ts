@@ -113,6 +113,14 @@ export class InferenceSession {
     this.live().setState(state);
   }
 
+  /**
+   * Keeps the batch items `rows` of the carried state, in that order: item i of the next step() continues old item
+   * rows[i]. Rows may repeat or be left out, so the batch may grow or shrink (beam search reorders its hypotheses so).
+   */
+  selectState(rows: readonly number[]): void {
+    this.live().selectState(rows);
+  }
+
   /** Forgets the carried state: the next step() starts over from the model's initial state. */
   resetState(): void {
     this.live().resetState();

@@ -8,7 +8,7 @@ import type { DevVal, Val } from './ops/registry.js';
 import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
-import { type RecurrentState, type SlotNeed, StateStore, continueFeeds, stateInputs } from './state.js';
+import { type RecurrentState, type SlotNeed, StateStore, continueFeeds, selectRows, stateInputs } from './state.js';
 import { ioDims } from './layout.js';
 import { validateRecurrent } from './recurrent.js';
 import { sizeOf } from './strided.js';
@@ -127,6 +127,13 @@ export class Executor {
     this.allocState(needs);
     this.state.write(this.rt, state);
     this.stateFilled = true;
+  }
+
+  /** Keeps the items `rows` of the carried state, in that order (item i continues old item rows[i]). */
+  selectState(rows: readonly number[]): void {
+    check(Array.isArray(rows) && rows.length > 0, 'INPUT', 'selectState(rows): rows must be a non-empty array of batch items');
+    check(this.stateFilled, 'INPUT', 'selectState(): there is no state yet; step() first');
+    this.setState(selectRows(this.state.read(this.rt), this.recurrentNodes(), rows));
   }
 
   /** Forgets the state: the next step() starts from the model's initial state (zeros unless fed). */

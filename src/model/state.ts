@@ -159,3 +159,27 @@ export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Reco
   }
   return out;
 }
+
+/** The batch axis of a node's state tensors: onnx layout=1 puts the batch first ([B, D, H]); otherwise [L*D, B, P]. */
+const batchAxis = (n: RecurrentNode, rank: number) => (rank === 2 ? -1 : n.layout === 'onnx' && n.batchFirst ? 0 : 1);
+
+/** A state whose item i is item rows[i] of `state` (beam search: which hypotheses continue, and from where). */
+export function selectRows(state: RecurrentState, nodes: readonly RecurrentNode[], rows: readonly number[]): RecurrentState {
+  const out: RecurrentState = {};
+  for (const n of nodes) {
+    const pick = (t: Tensor): Tensor => {
+      const axis = batchAxis(n, t.dims.length);
+      check(axis >= 0, 'INPUT', `selectState(): node '${n.name}' streams one unbatched sequence; there are no items to select`);
+      const B = t.dims[axis], outer = t.dims.slice(0, axis).reduce((a, b) => a * b, 1), inner = t.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+      rows.forEach((r, i) => check(Number.isInteger(r) && r >= 0 && r < B, 'INPUT', `selectState(): rows[${i}] = ${r} is not an item of the batch of ${B}`));
+      const src = t.data as Float32Array, dst = new Float32Array(outer * rows.length * inner);
+      for (let o = 0; o < outer; o++) {
+        rows.forEach((r, i) => dst.set(src.subarray((o * B + r) * inner, (o * B + r + 1) * inner), (o * rows.length + i) * inner));
+      }
+      return new Tensor('float32', dst, t.dims.map((d, i) => (i === axis ? rows.length : d)));
+    };
+    const s = state[n.name];
+    out[n.name] = { h: pick(s.h), ...(s.c ? { c: pick(s.c) } : {}) };
+  }
+  return out;
+}
