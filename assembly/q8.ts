@@ -33,7 +33,7 @@ export function pack_q8_f32(panels: usize, scales: usize, w: usize, M: i32, K: i
         const k = q * 4 + kk;
         const v: f32 = m < M && k < K ? load<f32>(w + ((<usize>m * ldw + k) << 2)) * inv : 0;
         // kk 0,1 in the first 8 values, 2,3 in the next 8; within them, row-major pairs
-        const at = base + ((kk >> 1) * 8 + rr * 2 + (kk & 1)) * size;
+        const at = base + <usize>((kk >> 1) * 8 + rr * 2 + (kk & 1)) * size;
         if (wide) store<i16>(at, <i16>nearest<f32>(v));
         else store<i8>(at, <i8>nearest<f32>(v));
       }

@@ -123,7 +123,7 @@ describe('sampling', () => {
   it('the generator is xoshiro128** : the same stream for the same seed, uniform in [0, 1)', () => {
     const a = new Rng(42), b = new Rng(42);
     const xs = Array.from({ length: 10000 }, () => a.next());
-    expect(xs.every((x, i) => x === b.next() && x >= 0 && x < 1)).toBe(true);
+    expect(xs.every((x) => x === b.next() && x >= 0 && x < 1)).toBe(true);
     const mean = xs.reduce((s, x) => s + x) / xs.length;
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.01);
   });
