@@ -2,10 +2,13 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { LstmWasmError } from '../errors.js';
 import { InferenceSession, type SessionOptions } from '../session.js';
+import { Vocab } from '../text/vocab.js';
 
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** text without a line end (streamed tokens); default: out() */
+  write?(text: string): void;
 }
 
 /** Options that say what a model file cannot (same meaning as the safetensors metadata keys). */
@@ -36,4 +39,40 @@ export function sessionOptions(values: Record<string, unknown>): SessionOptions 
 export async function openModel(path: string | undefined, values: Record<string, unknown>, usage: string) {
   if (!path) throw new LstmWasmError('OPTION', `missing MODEL; usage: ${usage}`);
   return InferenceSession.create(path, sessionOptions(values));
+}
+
+/** Options of the task commands: where the model's sequence is, and its vocabulary. */
+export const TASK_FLAGS = {
+  vocab: { type: 'string' },
+  input: { type: 'string' },
+  output: { type: 'string' },
+} as const;
+
+/**
+ * The vocabulary of a model: --vocab FILE, else the file its metadata names (`vocab`), else vocab.json beside it;
+ * undefined when there is none and it is optional.
+ */
+export async function modelVocab(modelPath: string, session: InferenceSession, values: Record<string, unknown>, required: boolean): Promise<Vocab | undefined> {
+  if (typeof values.vocab === 'string') return Vocab.load(values.vocab);
+  const dir = modelPath.replace(/[^/\\]*$/, '');
+  const named = session.model.metadata.vocab;
+  const path = `${dir}${named ?? 'vocab.json'}`;
+  try {
+    return await Vocab.load(path);
+  } catch (e) {
+    if (e instanceof LstmWasmError && e.code === 'IO' && !named && !required) return undefined;
+    if (e instanceof LstmWasmError && e.code === 'IO') {
+      throw new LstmWasmError('OPTION', `${named ? `the model's vocabulary ${path}` : `no --vocab given and no ${path}`}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/** A number option: undefined when absent, else a finite number or an OPTION error naming the flag. */
+export function num(values: Record<string, unknown>, flag: string): number | undefined {
+  const v = values[flag];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n)) throw new LstmWasmError('OPTION', `--${flag} must be a number, got '${String(v)}'`);
+  return n;
 }

@@ -1,6 +1,9 @@
 // cli/main.ts: the lstm-wasm command: dispatch to a command, print one-line errors, return the exit code.
 import { LstmWasmError } from '../errors.js';
 import { type Io } from './common.js';
+import { CLASSIFY_USAGE, classify } from './classify.js';
+import { FORECAST_USAGE, forecast } from './forecast.js';
+import { GENERATE_USAGE, generate } from './generate.js';
 import { INFO_USAGE, info } from './info.js';
 import { RUN_USAGE, run } from './run.js';
 
@@ -13,14 +16,28 @@ const HELP = [
   '      output against a reference array (|ours - ref| <= tolerance * max(1, |ref|), else exit code 1)',
   `  ${INFO_USAGE}`,
   '      prints layers, shapes and parameter count',
+  `  ${GENERATE_USAGE}`,
+  '      streams a language model\'s continuation of the prompt to stdout (greedy unless sampling or --beam)',
+  `  ${CLASSIFY_USAGE}`,
+  '      prints the most probable classes of each text or id sequence',
+  `  ${FORECAST_USAGE}`,
+  '      continues a series with a next-value model, feeding each prediction back; prints it and a sparkline',
   '',
+  'generate and classify read the vocabulary from --vocab, else the file the model\'s metadata names, else',
+  'vocab.json beside the model ({"chars": [...]} or {"words": [...], "tokenizer": "...", "labels": [...]}).',
   'MODEL: a PyTorch nn.LSTM / nn.GRU / nn.RNN state dict in safetensors format, an ONNX model, or a Keras / TF.js',
   'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast };
 
-export async function main(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+const STDIO: Io = {
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+  write: (s) => (globalThis as { process?: { stdout: { write(s: string): void } } }).process!.stdout.write(s),
+};
+
+export async function main(argv: string[], io: Io = STDIO): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     HELP.forEach((l) => io.out(l));

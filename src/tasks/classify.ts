@@ -7,7 +7,7 @@ import { type TaskIO, lastRow, requiredZeros, scoreKind, sequenceInput, sequence
 export interface ClassifyOptions extends TaskIO {
   /** Encodes a text input. */
   vocab?: Vocab;
-  /** Names of the classes, by index. */
+  /** Names of the classes, by index (default: the vocab's labels). */
   labels?: readonly string[];
 }
 
@@ -31,10 +31,11 @@ export async function classify(session: InferenceSession, input: string | readon
   check(typeof input !== 'string' || seq.ids, 'MODEL', `classify: input '${seq.info.name}' takes float features, not text`);
   const steps = typeof input === 'string' ? options.vocab!.encode(input) : input;
   check(steps.length > 0, 'INPUT', `classify: the sequence is empty${typeof input === 'string' ? ` (no token of ${JSON.stringify(input)} is in the vocabulary)` : ''}`);
+  const labels = options.labels ?? options.vocab?.labels;
   const out = taskOutput(session, options, 'classify', (o) => o.dims.length === 2, 'class scores (batch, classes)');
   const C = out.dims[1];
-  check(!options.labels || typeof C !== 'number' || options.labels.length === C, 'OPTION',
-    `classify: ${options.labels?.length} labels for output '${out.name}' ${fmtDims(out.dims)} of ${C} classes`);
+  check(!labels || typeof C !== 'number' || labels.length === C, 'OPTION',
+    `classify: ${labels?.length} labels for output '${out.name}' ${fmtDims(out.dims)} of ${C} classes`);
   const res = await session.run({ [seq.info.name]: sequenceTensor(seq, steps, 'classify'), ...requiredZeros(session, seq, 1) }, [out.name]);
   const row = Array.from(lastRow(res[out.name], 0, seq.batchFirst));
   const kind = scoreKind(session.model, out.name);
@@ -49,5 +50,5 @@ export async function classify(session: InferenceSession, input: string | readon
   }
   check(probs.every((p) => !Number.isNaN(p)), 'NUMERIC', `classify: output '${out.name}' holds NaN`);
   const index = probs.reduce((best, p, i) => (p > probs[best] ? i : best), 0);
-  return { index, ...(options.labels ? { label: options.labels[index] } : {}), probs, multiLabel };
+  return { index, ...(labels ? { label: labels[index] } : {}), probs, multiLabel };
 }

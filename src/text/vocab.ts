@@ -1,5 +1,6 @@
 // text/vocab.ts: a vocabulary — text to token ids and back, by characters or by words.
 import { LstmWasmError, check } from '../errors.js';
+import { type ByteSource, readBytes } from '../io.js';
 
 export interface VocabOptions {
   /** 'char': one token per Unicode code point; 'word': tokens matched by `pattern`. */
@@ -12,6 +13,8 @@ export interface VocabOptions {
   pattern?: string;
   /** word: lower-case the text before matching. */
   lowercase?: boolean;
+  /** Class names of the model this vocabulary feeds (a classifier's outputs), kept for classify(). */
+  labels?: readonly string[];
 }
 
 /**
@@ -23,6 +26,7 @@ export class Vocab {
   readonly kind: 'char' | 'word';
   readonly unknown: number | undefined;
   readonly pad: number | undefined;
+  readonly labels: readonly string[] | undefined;
   private readonly index = new Map<string, number>();
   private readonly pattern: RegExp;
   private readonly lowercase: boolean;
@@ -37,6 +41,9 @@ export class Vocab {
     this.kind = options.kind;
     this.unknown = options.unknown;
     this.pad = options.pad;
+    check(options.labels === undefined || (Array.isArray(options.labels) && options.labels.every((l) => typeof l === 'string')), 'MODEL',
+      'vocabulary labels must be an array of strings');
+    this.labels = options.labels;
     this.lowercase = options.lowercase ?? false;
     try {
       this.pattern = new RegExp(options.pattern ?? '\\S+', 'gu');
@@ -64,7 +71,21 @@ export class Vocab {
     check(o.tokenizer === undefined || typeof o.tokenizer === 'string', 'MODEL', `${what}: "tokenizer" must be a regular expression string`);
     return new Vocab((kind === 'char' ? o.chars : o.words) as string[], {
       kind, unknown: num('unknown'), pad: num('pad'), pattern: o.tokenizer as string | undefined, lowercase: o.lowercase === true,
+      labels: o.labels as string[] | undefined,
     });
+  }
+
+  /** Reads a vocabulary JSON file (a path, URL or bytes), as fromJSON. */
+  static async load(source: ByteSource): Promise<Vocab> {
+    const what = typeof source === 'string' || source instanceof URL ? String(source) : 'vocabulary';
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(await readBytes(source)));
+    } catch (e) {
+      if (e instanceof LstmWasmError) throw e;
+      throw new LstmWasmError('FORMAT', `${what}: not JSON (${(e as Error).message})`);
+    }
+    return Vocab.fromJSON(json, what);
   }
 
   get size(): number {
