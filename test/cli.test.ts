@@ -172,3 +172,62 @@ describe('bad input: one line on stderr, exit code 1', () => {
     });
   }
 });
+
+describe('lstm-wasm generate / classify / forecast', () => {
+  const tm = (c: string, f: string) => fixturePath(`torch-models/${c}/${f}`);
+
+  it('generate --ids streams PyTorch\'s greedy continuation; with a vocabulary, as text', async () => {
+    const greedy = JSON.parse(readFileSync(tm('charlm_every_logits', 'case.json'), 'utf8')).greedy;
+    const r = await cli('generate', tm('charlm_every_logits', 'model.safetensors'), '--ids', greedy.prompt.join(','), '--max-tokens', String(greedy.steps));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split(' ').map(Number)).toEqual(greedy.ids);
+    const dir = mkdtempSync(join(tmpdir(), 'lw-'));
+    const chars = [...'\ufffdabcdefghijklmnopqrstuv'];
+    writeFileSync(join(dir, 'vocab.json'), JSON.stringify({ chars, unknown: 0 }));
+    const t = await cli('generate', tm('charlm_every_logits', 'model.safetensors'), '--vocab', join(dir, 'vocab.json'), '--prompt', 'abc', '--max-tokens', String(greedy.steps));
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toBe(`${greedy.ids.map((i: number) => chars[i]).join('')}\n`);
+    const seeded = () => cli('generate', tm('charlm_every_logits', 'model.safetensors'), '--ids', '1,2', '--temperature', '1', '--top-p', '0.9', '--seed', '5', '--max-tokens', '25');
+    expect((await seeded()).stdout).toBe((await seeded()).stdout);
+  });
+
+  it('classify prints the most probable class of each sequence', async () => {
+    const probs = npy('torch-models/bigru_final_softmax/probs.npy').data as Float32Array;
+    const ids = npy('torch-models/bigru_final_softmax/ids.npy'); // (T, B)
+    const [T, B] = ids.dims, all = Array.from(ids.data as BigInt64Array, Number);
+    const item0 = Array.from({ length: T }, (_, t) => all[t * B]);
+    const r = await cli('classify', tm('bigru_final_softmax', 'model.safetensors'), '--ids', item0.join(','), '--labels', 'a,b,c,d,e');
+    expect(r.code, r.stderr).toBe(0);
+    const best = Array.from(probs.subarray(0, 5)).reduce((b, p, i, a) => (p > a[b] ? i : b), 0);
+    expect(r.stdout).toContain(`  -> ${'abcde'[best]} (${(probs[best] * 100).toFixed(1)}%)`);
+  });
+
+  it('forecast prints the continuation and a sparkline', async () => {
+    const x = Array.from((npy('torch-models/gru_every_linear/x.npy').data as Float32Array).subarray(0, 20));
+    const r = await cli('forecast', tm('gru_every_linear', 'model.safetensors'), '--series', x.join(','), '--horizon', '6');
+    expect(r.code, r.stderr).toBe(0);
+    const [series, fc, values] = r.stdout.trim().split('\n');
+    expect(series).toMatch(/^series   [▁▂▃▄▅▆▇█]{20}$/);
+    expect(fc).toMatch(/^forecast {21}[▁▂▃▄▅▆▇█]{6}$/);
+    const first = Number(values.replace('values   ', '').split(', ')[0]);
+    expect(first).toBeCloseTo((npy('torch-models/gru_every_linear/output.npy').data as Float32Array)[19], 4);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['generate without a prompt', ['generate', tm('charlm_every_logits', 'model.safetensors')], /^lstm-wasm: OPTION: give --prompt TEXT or --ids 1,2,3/],
+    ['generate --prompt with no vocabulary', ['generate', tm('charlm_every_logits', 'model.safetensors'), '--prompt', 'ab'], /^lstm-wasm: OPTION: no --vocab given and no .*vocab\.json: cannot read/],
+    ['generate --top-p out of range', ['generate', tm('charlm_every_logits', 'model.safetensors'), '--ids', '1', '--temperature', '1', '--top-p', '2'], /^lstm-wasm: OPTION: topP must be in \(0, 1\], got 2$/],
+    ['generate with a classifier', ['generate', tm('bigru_final_softmax', 'model.safetensors'), '--ids', '1'], /^lstm-wasm: MODEL: generate: no output of the model is scores over the vocabulary/],
+    ['classify with no sequence', ['classify', tm('bigru_final_softmax', 'model.safetensors')], /^lstm-wasm: OPTION: give --text TEXT or --ids 1,2,3/],
+    ['forecast without --horizon', ['forecast', tm('gru_every_linear', 'model.safetensors'), '--series', '1,2'], /^lstm-wasm: OPTION: missing --horizon N/],
+    ['forecast with a bad series', ['forecast', tm('gru_every_linear', 'model.safetensors'), '--series', '1,x', '--horizon', '2'], /^lstm-wasm: OPTION: --series must be comma-separated numbers, got '1,x'$/],
+  ];
+  for (const [what, args, re] of bad) {
+    it(`refuses ${what} in one line`, async () => {
+      const r = await cli(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(re);
+    });
+  }
+});
