@@ -71,6 +71,8 @@ export class Executor {
   private readonly state = new StateStore();
   /** graph inputs that only feed recurrent initial states: the carried state replaces them after the first step */
   private readonly stateIns: Set<string>;
+  /** zero tensors standing in for state inputs after the first step, by dims (never written: they are only read) */
+  private readonly zeros = new Map<string, Tensor>();
   /** whether the state slots hold a state (from a step or setState) rather than waiting for the first step */
   private stateFilled = false;
 
@@ -167,16 +169,16 @@ export class Executor {
     check(feeds !== null && typeof feeds === 'object', 'INPUT', 'run(feeds): feeds must be an object of name -> Tensor');
     const { inputs } = this.graph;
     for (const name of Object.keys(feeds)) {
-      check(inputs.some((i) => i.name === name), 'INPUT', `unknown input '${name}'; the model's inputs are ${inputs.map((i) => i.name).join(', ')}`);
+      check(inputs.some((i) => i.name === name), 'INPUT', () => `unknown input '${name}'; the model's inputs are ${inputs.map((i) => i.name).join(', ')}`);
     }
     for (const info of inputs) {
       const t = feeds[info.name];
       if (t === undefined) {
-        check(info.optional, 'INPUT', `missing input '${info.name}' (${info.doc}, ${fmtDims(info.dims)})`);
+        check(info.optional, 'INPUT', () => `missing input '${info.name}' (${info.doc}, ${fmtDims(info.dims)})`);
         continue;
       }
-      check(t !== null && typeof t === 'object' && 'dims' in t && 'data' in t, 'INPUT', `input '${info.name}' must be a Tensor`);
-      check(info.types.includes(t.type as never), 'INPUT', `input '${info.name}' must be ${info.types.join(' or ')}, got ${t.type}`);
+      check(t !== null && typeof t === 'object' && 'dims' in t && 'data' in t, 'INPUT', () => `input '${info.name}' must be a Tensor`);
+      check(info.types.includes(t.type as never), 'INPUT', () => `input '${info.name}' must be ${info.types.join(' or ')}, got ${t.type}`);
       if (!(t instanceof Tensor)) {
         // a tensor from elsewhere (e.g. onnxruntime-web's): hold it to the same checks
         try {
@@ -189,10 +191,10 @@ export class Executor {
       const ranks = info.ranks ?? [info.dims.length];
       const others = ranks.filter((r) => r !== info.dims.length);
       check(ranks.includes(t.dims.length), 'INPUT',
-        `input '${info.name}' must be ${info.dims.length}-D ${fmtDims(info.dims)}${others.length ? ` (or ${others.join(', ')}-D)` : ''}, got ${fmtDims(t.dims)}`);
+        () => `input '${info.name}' must be ${info.dims.length}-D ${fmtDims(info.dims)}${others.length ? ` (or ${others.join(', ')}-D)` : ''}, got ${fmtDims(t.dims)}`);
       if (t.dims.length === info.dims.length) {
         info.dims.forEach((want, i) => check(typeof want !== 'number' || t.dims[i] === want, 'INPUT',
-          `input '${info.name}' ${fmtDims(t.dims)}: dim ${i} must be ${want} (the model declares ${fmtDims(info.dims)})`));
+          () => `input '${info.name}' ${fmtDims(t.dims)}: dim ${i} must be ${want} (the model declares ${fmtDims(info.dims)})`));
       }
     }
   }
@@ -204,13 +206,18 @@ export class Executor {
   run(feeds: Feeds, fetches?: readonly string[], step = false): Record<string, Tensor> {
     if (step) StateStore.checkStreamable(this.recurrentNodes());
     if (step && this.stateFilled && feeds !== null && typeof feeds === 'object') {
-      feeds = continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => new Tensor('float32', new Float32Array(sizeOf(dims)), dims));
+      feeds = continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => {
+        const key = dims.join(',');
+        let z = this.zeros.get(key);
+        if (!z) this.zeros.set(key, (z = new Tensor('float32', new Float32Array(sizeOf(dims)), dims)));
+        return z;
+      });
     }
     this.checkFeeds(feeds);
     const g = this.graph, rt = this.rt;
     const wanted = fetches ?? g.outputs.map((o) => o.name);
     for (const name of wanted) {
-      check(g.outputs.some((o) => o.name === name), 'INPUT', `unknown output '${name}'; the model's outputs are ${g.outputs.map((o) => o.name).join(', ')}`);
+      check(g.outputs.some((o) => o.name === name), 'INPUT', () => `unknown output '${name}'; the model's outputs are ${g.outputs.map((o) => o.name).join(', ')}`);
     }
 
     // 1. shapes, and every host value, node by node
@@ -223,7 +230,7 @@ export class Executor {
     const needs: SlotNeed[] = [];
     for (const pn of g.nodes) {
       const ins = pn.inputs.map(get);
-      pn.inputs.forEach((n, i) => check(n === '' || ins[i] !== undefined || !pn.def, 'INPUT', `${nodeName(pn.node)}: its input '${n}' was not given`));
+      pn.inputs.forEach((n, i) => check(n === '' || ins[i] !== undefined || !pn.def, 'INPUT', () => `${nodeName(pn.node)}: its input '${n}' was not given`));
       let outs: Val[];
       if (!pn.def) {
         const node = this.recurrentOf(pn, ins);
@@ -231,7 +238,7 @@ export class Executor {
         outs = recurrentDef.infer(node, ins);
         scratch.set(pn, recurrentDef.scratch(rt, node, ins));
         if (step) {
-          check(!ins[3], 'INPUT', `step(): recurrent node '${node.name}' got lengths '${pn.inputs[3]}'; step() carries every item's state to the next call, so feed whole steps (no lengths)`);
+          check(!ins[3], 'INPUT', () => `step(): recurrent node '${node.name}' got lengths '${pn.inputs[3]}'; step() carries every item's state to the next call, so feed whole steps (no lengths)`);
           needs.push({ node, hDims: outs[1].dims, cDims: outs[2].dims });
         }
       } else if (pn.device) {

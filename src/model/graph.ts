@@ -57,7 +57,7 @@ export function analyze(model: Model): Graph {
     const outputs = isOp ? node.outputs : recurrentOutputs(node);
     for (const name of inputs) {
       check(name === '' || dtypes.has(name), 'MODEL',
-        `${nodeName(node)} reads '${name}', which no input, initializer or earlier node defines`);
+        () => `${nodeName(node)} reads '${name}', which no input, initializer or earlier node defines`);
     }
     const inTypes = inputs.map((n) => (n ? dtypes.get(n) : undefined));
     const outTypes: DType[] = def ? def.dtypes?.(node as OpNode, inTypes) ?? outputs.map(() => inTypes[0]!) : outputs.map(() => 'float32');
@@ -79,22 +79,22 @@ export function analyze(model: Model): Graph {
       outputs.forEach((o, i) => {
         if (!o || hostOuts.includes(i)) return;
         check(outTypes[i] === 'float32', 'UNSUPPORTED',
-          `${nodeName(node)}: output '${o}' would be ${outTypes[i]} computed from float data at run time; only float32 results are computed in wasm`);
+          () => `${nodeName(node)}: output '${o}' would be ${outTypes[i]} computed from float data at run time; only float32 results are computed in wasm`);
         device.add(o);
         wasmOnly.add(o);
       });
       for (const i of def?.hostInputs?.(opset) ?? []) {
         check(!reads(i) || !wasmOnly.has(inputs[i]), 'UNSUPPORTED',
-          `${nodeName(node)}: input '${inputs[i]}' must be known before the run (a constant, an input, or computed from shapes), but it is computed in wasm`);
+          () => `${nodeName(node)}: input '${inputs[i]}' must be known before the run (a constant, an input, or computed from shapes), but it is computed in wasm`);
       }
     } else {
       inputs.forEach((n, i) => check(!reads(i) || !wasmOnly.has(n), 'UNSUPPORTED',
-        `${nodeName(node)}: ${(node as OpNode).type} needs the values of '${n}' on the host, but they are computed in wasm at run time`));
+        () => `${nodeName(node)}: ${(node as OpNode).type} needs the values of '${n}' on the host, but they are computed in wasm at run time`));
     }
     nodes.push({ node, def, inputs, outputs, device: onDevice });
   }
   for (const o of model.outputs) {
-    check(dtypes.has(o.name), 'MODEL', `graph output '${o.name}' is not produced by any node, input or initializer`);
+    check(dtypes.has(o.name), 'MODEL', () => `graph output '${o.name}' is not produced by any node, input or initializer`);
   }
   return { nodes, constants, dtypes, device, inputs: model.inputs, outputs: model.outputs, opset };
 }

@@ -36,7 +36,7 @@ export class StateStore {
     check(nodes.length > 0, 'MODEL', 'step() needs a recurrent node to carry state; this model has none');
     for (const n of nodes) {
       check(n.direction === 'forward', 'MODEL',
-        `step(): recurrent node '${n.name}' is ${n.direction}: its reverse direction reads the sequence from the end, so it cannot be fed in pieces; use run() on the whole sequence`);
+        () => `step(): recurrent node '${n.name}' is ${n.direction}: its reverse direction reads the sequence from the end, so it cannot be fed in pieces; use run() on the whole sequence`);
     }
   }
 
@@ -49,7 +49,7 @@ export class StateStore {
     needs.forEach((w, i) => {
       const s = this.slots[i];
       check(same(s.hDims, w.hDims), 'INPUT',
-        `step(): node '${w.node.name}' carries state for ${fmtDims(s.hDims)} but this step's input needs ${fmtDims(w.hDims)}; ` +
+        () => `step(): node '${w.node.name}' carries state for ${fmtDims(s.hDims)} but this step's input needs ${fmtDims(w.hDims)}; ` +
         'call resetState() (or setState()) to start over with another batch size');
     });
     return false;
@@ -80,22 +80,22 @@ export class StateStore {
   static needsOf(state: RecurrentState, nodes: readonly RecurrentNode[], hDimsOf: (n: RecurrentNode, B: number) => [number[], number[]]): SlotNeed[] {
     check(state !== null && typeof state === 'object', 'INPUT', 'setState(state): state must be an object of node name -> { h, c }');
     const names = nodes.map((n) => n.name);
-    for (const k of Object.keys(state)) check(names.includes(k), 'INPUT', `setState(): no recurrent node '${k}'; the nodes are ${names.join(', ')}`);
+    for (const k of Object.keys(state)) check(names.includes(k), 'INPUT', () => `setState(): no recurrent node '${k}'; the nodes are ${names.join(', ')}`);
     let B0: number | undefined;
     return nodes.map((node) => {
       const s = state[node.name];
-      check(s && typeof s === 'object' && s.h, 'INPUT', `setState(): missing state of node '${node.name}' ({ h${node.cell === 'lstm' ? ', c' : ''} })`);
+      check(s && typeof s === 'object' && s.h, 'INPUT', () => `setState(): missing state of node '${node.name}' ({ h${node.cell === 'lstm' ? ', c' : ''} })`);
       const lstm = node.cell === 'lstm';
       check(lstm ? s.c !== undefined : s.c === undefined, 'INPUT',
-        `setState(): node '${node.name}' is ${lstm ? 'an LSTM and needs c' : `a ${node.cell.toUpperCase()} and has no c`}`);
+        () => `setState(): node '${node.name}' is ${lstm ? 'an LSTM and needs c' : `a ${node.cell.toUpperCase()} and has no c`}`);
       const hd = s.h.dims;
       const B = hd.length === 3 ? (node.layout === 'onnx' && node.batchFirst ? hd[0] : hd[1]) : 1;
       B0 ??= B;
       const [hDims, cDims] = hDimsOf(node, B);
       for (const [t, want, what] of [[s.h, hDims, 'h'], [s.c, cDims, 'c']] as const) {
         if (!t) continue;
-        check(t.type === 'float32', 'INPUT', `setState(): ${what} of node '${node.name}' must be float32, got ${t.type}`);
-        check(same(t.dims, want) && B === B0, 'INPUT', `setState(): ${what} of node '${node.name}' is ${fmtDims(t.dims)}; expected ${fmtDims(want)}`);
+        check(t.type === 'float32', 'INPUT', () => `setState(): ${what} of node '${node.name}' must be float32, got ${t.type}`);
+        check(same(t.dims, want) && B === B0, 'INPUT', () => `setState(): ${what} of node '${node.name}' is ${fmtDims(t.dims)}; expected ${fmtDims(want)}`);
         const d = t.data as Float32Array;
         for (let i = 0; i < d.length; i++) {
           if (!Number.isFinite(d[i])) throw new LstmWasmError('INPUT', `setState(): ${what} of node '${node.name}' has ${d[i]} at flat index ${i}`);
@@ -149,12 +149,12 @@ export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Reco
   }
   for (const name of state) {
     check(!(name in feeds), 'INPUT',
-      `step(): '${name}' is where the first step starts; later steps continue from the carried state (set it with setState(), or resetState() to start over)`);
+      () => `step(): '${name}' is where the first step starts; later steps continue from the carried state (set it with setState(), or resetState() to start over)`);
     const info = inputs.find((i) => i.name === name)!;
     if (info.optional) continue;
     const dims = info.dims.map((d) => (typeof d === 'number' ? d : bound.get(d)));
     check(dims.every((d) => d !== undefined), 'INPUT',
-      `step(): cannot size the unused initial state '${name}' ${fmtDims(info.dims)} from this step's inputs; feed it (it is ignored after the first step)`);
+      () => `step(): cannot size the unused initial state '${name}' ${fmtDims(info.dims)} from this step's inputs; feed it (it is ignored after the first step)`);
     out[name] = zeros(dims as number[]);
   }
   return out;
@@ -169,9 +169,9 @@ export function selectRows(state: RecurrentState, nodes: readonly RecurrentNode[
   for (const n of nodes) {
     const pick = (t: Tensor): Tensor => {
       const axis = batchAxis(n, t.dims.length);
-      check(axis >= 0, 'INPUT', `selectState(): node '${n.name}' streams one unbatched sequence; there are no items to select`);
+      check(axis >= 0, 'INPUT', () => `selectState(): node '${n.name}' streams one unbatched sequence; there are no items to select`);
       const B = t.dims[axis], outer = t.dims.slice(0, axis).reduce((a, b) => a * b, 1), inner = t.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-      rows.forEach((r, i) => check(Number.isInteger(r) && r >= 0 && r < B, 'INPUT', `selectState(): rows[${i}] = ${r} is not an item of the batch of ${B}`));
+      rows.forEach((r, i) => check(Number.isInteger(r) && r >= 0 && r < B, 'INPUT', () => `selectState(): rows[${i}] = ${r} is not an item of the batch of ${B}`));
       const src = t.data as Float32Array, dst = new Float32Array(outer * rows.length * inner);
       for (let o = 0; o < outer; o++) {
         rows.forEach((r, i) => dst.set(src.subarray((o * B + r) * inner, (o * B + r + 1) * inner), (o * rows.length + i) * inner));

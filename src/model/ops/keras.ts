@@ -13,8 +13,8 @@ const EXACT = 2 ** 53; // integers below this are exact doubles; from it on, nei
 register(Object.keys(LOGIC), {
   attrs: {}, inputs: [2, 2], outputs: [1, 1],
   dtypes: (node, [a, b]) => {
-    check(a === b, 'MODEL', `${where(node)}: inputs are ${a} and ${b}; ${node.type} needs one type`);
-    check(node.type !== 'And' || a === 'bool', 'MODEL', `${where(node)}: needs bool inputs, got ${a}`);
+    check(a === b, 'MODEL', () => `${where(node)}: inputs are ${a} and ${b}; ${node.type} needs one type`);
+    check(node.type !== 'And' || a === 'bool', 'MODEL', () => `${where(node)}: needs bool inputs, got ${a}`);
     return ['bool'];
   },
   infer: (node, [a, b]) => [{ dtype: 'bool', dims: broadcast(a!.dims, b!.dims, where(node)) }],
@@ -24,7 +24,7 @@ register(Object.keys(LOGIC), {
     if (node.type === 'Equal' && a!.dtype !== 'float32') {
       for (const t of [a!, b!]) {
         const i = t.data.findIndex((v) => Math.abs(v) >= EXACT);
-        check(i < 0, 'INPUT', `${where(node)}: ${t.dtype} value ${t.data[i]} at flat index ${i} is not below 2^53 in magnitude, where doubles cannot tell neighbours apart`);
+        check(i < 0, 'INPUT', () => `${where(node)}: ${t.dtype} value ${t.data[i]} at flat index ${i} is not below 2^53 in magnitude, where doubles cannot tell neighbours apart`);
       }
     }
     const sa = broadcastStrides(a!.dims, dims), sb = broadcastStrides(b!.dims, dims), f = LOGIC[node.type];
@@ -40,7 +40,7 @@ register(Object.keys(LOGIC), {
 register(['Not'], {
   attrs: {}, inputs: [1, 1], outputs: [1, 1],
   dtypes: (node, [a]) => {
-    check(a === 'bool', 'MODEL', `${where(node)}: needs a bool input, got ${a}`);
+    check(a === 'bool', 'MODEL', () => `${where(node)}: needs a bool input, got ${a}`);
     return ['bool'];
   },
   infer: (_node, [a]) => [{ dtype: 'bool', dims: a!.dims }],
@@ -79,7 +79,7 @@ for (const [type, op] of Object.entries(ACTS)) {
   register([type], {
     attrs: Object.fromEntries(Object.keys(op.attrs).map((a) => [a, 'float' as const])), inputs: [1, 1], outputs: [1, 1],
     dtypes: (node, [x]) => {
-      check(x === 'float32', 'MODEL', `${where(node)}: needs float32, got ${x}`);
+      check(x === 'float32', 'MODEL', () => `${where(node)}: needs float32, got ${x}`);
       return ['float32' as DType];
     },
     infer: (_node, [x]) => [{ dtype: 'float32', dims: x!.dims }],

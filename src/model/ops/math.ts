@@ -16,7 +16,7 @@ const binHost: Record<string, (a: number, b: number) => number> = {
 register(Object.keys(BIN), {
   attrs: {}, inputs: [2, 2], outputs: [1, 1],
   dtypes: (node, [a, b]) => {
-    check(a === b, 'MODEL', `${where(node)}: inputs are ${a} and ${b}; ${node.type} needs one type`);
+    check(a === b, 'MODEL', () => `${where(node)}: inputs are ${a} and ${b}; ${node.type} needs one type`);
     return [a!];
   },
   infer: (node, [a, b]) => [{ dtype: a!.dtype, dims: broadcast(a!.dims, b!.dims, where(node)) }],
@@ -50,7 +50,7 @@ const ACT: Record<string, [string, (x: number) => number]> = {
 register(Object.keys(ACT), {
   attrs: {}, inputs: [1, 1], outputs: [1, 1],
   infer: (node, [x]) => {
-    check(x!.dtype === 'float32', 'MODEL', `${where(node)}: needs float32, got ${x!.dtype}`);
+    check(x!.dtype === 'float32', 'MODEL', () => `${where(node)}: needs float32, got ${x!.dtype}`);
     return [{ dtype: 'float32', dims: x!.dims }];
   },
   host: (node, [x]) => [{ dtype: 'float32', dims: x!.dims, data: (x!.data as Float32Array).map(ACT[node.type][1]) }],
@@ -65,7 +65,7 @@ function softmaxShape(node: OpNode, dims: number[], opset: number): [number, num
   if (opset < 13) {
     const axis = attrInt(node, 'axis', 1);
     const a = axis < 0 ? axis + r : axis;
-    check(a >= 0 && a <= r, 'INPUT', `${where(node)}: axis ${axis} is out of range for rank ${r}`);
+    check(a >= 0 && a <= r, 'INPUT', () => `${where(node)}: axis ${axis} is out of range for rank ${r}`);
     return [sizeOf(dims.slice(0, a)), sizeOf(dims.slice(a)), 1];
   }
   const a = axisOf(attrInt(node, 'axis', -1), r, where(node));
@@ -104,7 +104,7 @@ register(['Softmax', 'LogSoftmax'], {
 function matmulShape(node: OpNode, a: number[], b: number[]) {
   const A = a.length === 1 ? [1, a[0]] : a, B = b.length === 1 ? [b[0], 1] : b;
   const [M, K] = A.slice(-2), [K2, N] = B.slice(-2);
-  check(a.length >= 1 && b.length >= 1 && K === K2, 'INPUT', `${where(node)}: cannot multiply ${fmtDims(a)} by ${fmtDims(b)}`);
+  check(a.length >= 1 && b.length >= 1 && K === K2, 'INPUT', () => `${where(node)}: cannot multiply ${fmtDims(a)} by ${fmtDims(b)}`);
   const batch = broadcast(A.slice(0, -2), B.slice(0, -2), where(node));
   const dims = [...batch, ...(a.length === 1 ? [] : [M]), ...(b.length === 1 ? [] : [N])];
   return { M, K, N, batch, A, B, dims };
@@ -128,7 +128,7 @@ const panelBytes = (K: number, N: number) => Math.ceil(N / 16) * 16 * K * 4;
 
 /** Plan time: packs a constant B (K, N) (read at strides rsB, csB, times scale) once into the arena. */
 function packConstant(rt: Runtime, node: OpNode, b: HostTensor, K: number, N: number, rsB: number, csB: number, scale: number): number {
-  check(b.dtype === 'float32', 'MODEL', `${where(node)}: B must be float32, got ${b.dtype}`);
+  check(b.dtype === 'float32', 'MODEL', () => `${where(node)}: B must be float32, got ${b.dtype}`);
   const panels = rt.alloc(panelBytes(K, N), `${where(node)} packed weights`);
   const top = rt.mark();
   const staging = rt.alloc(b.data.length * 4, `${where(node)} weights (staging)`);
@@ -178,13 +178,13 @@ register(['MatMul'], {
 });
 
 function gemmShape(node: OpNode, a: number[], b: number[], c?: number[]) {
-  check(a.length === 2 && b.length === 2, 'INPUT', `${where(node)}: A and B must be 2-D, got ${fmtDims(a)} and ${fmtDims(b)}`);
+  check(a.length === 2 && b.length === 2, 'INPUT', () => `${where(node)}: A and B must be 2-D, got ${fmtDims(a)} and ${fmtDims(b)}`);
   const tA = attrInt(node, 'transA', 0) === 1, tB = attrInt(node, 'transB', 0) === 1;
   const [M, K] = tA ? [a[1], a[0]] : a, [K2, N] = tB ? [b[1], b[0]] : b;
-  check(K === K2, 'INPUT', `${where(node)}: cannot multiply ${fmtDims(a)}${tA ? 'ᵀ' : ''} by ${fmtDims(b)}${tB ? 'ᵀ' : ''}`);
+  check(K === K2, 'INPUT', () => `${where(node)}: cannot multiply ${fmtDims(a)}${tA ? 'ᵀ' : ''} by ${fmtDims(b)}${tB ? 'ᵀ' : ''}`);
   if (c) broadcast(c, [M, N], `${where(node)} (C ${fmtDims(c)} to [${M}, ${N}])`);
   check(!c || c.length <= 2 && c.every((x, i) => x === 1 || x === [M, N][i + 2 - c.length]), 'INPUT',
-    `${where(node)}: C ${fmtDims(c ?? [])} does not broadcast to [${M}, ${N}]`);
+    () => `${where(node)}: C ${fmtDims(c ?? [])} does not broadcast to [${M}, ${N}]`);
   return { M, K, N, tA, tB, alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1) };
 }
 
@@ -269,7 +269,7 @@ register(['ReduceMean', 'ReduceSum', 'ReduceMax'], {
   attrs: { axes: 'ints', keepdims: 'int', noop_with_empty_axes: 'int' }, inputs: [1, 2], outputs: [1, 1],
   hostInputs: () => [1],
   infer: (node, ins, opset) => {
-    check(ins[0]!.dtype !== 'bool', 'MODEL', `${where(node)}: needs a number type, got bool`);
+    check(ins[0]!.dtype !== 'bool', 'MODEL', () => `${where(node)}: needs a number type, got bool`);
     return [{ dtype: ins[0]!.dtype, dims: reduceAxes(node, ins, opset).dims }];
   },
   host: (node, ins, opset) => {

@@ -100,17 +100,17 @@ export function checkNode(node: OpNode, opset: number): OpDef {
   for (const [name, v] of Object.entries(node.attrs)) {
     const want = def.attrs[name];
     check(want !== undefined, 'UNSUPPORTED',
-      `${where(node)}: attribute '${name}' is not supported for ${node.type}${Object.keys(def.attrs).length ? ` (supported: ${Object.keys(def.attrs).join(', ')})` : ' (it takes none)'}`);
+      () => `${where(node)}: attribute '${name}' is not supported for ${node.type}${Object.keys(def.attrs).length ? ` (supported: ${Object.keys(def.attrs).join(', ')})` : ' (it takes none)'}`);
     const got = kindOf(v);
     const fits = got === want || (want === 'float' && got === 'int') || (want === 'floats' && got === 'ints') ||
       (Array.isArray(v) && v.length === 0 && want.endsWith('s'));
-    check(fits, 'MODEL', `${where(node)}: attribute '${name}' should be ${want}, got ${JSON.stringify(v)}`);
+    check(fits, 'MODEL', () => `${where(node)}: attribute '${name}' should be ${want}, got ${JSON.stringify(v)}`);
   }
   const nIn = node.inputs.length, nOut = node.outputs.length;
   check(nIn >= def.inputs[0] && nIn <= def.inputs[1], 'MODEL',
-    `${where(node)}: takes ${def.inputs[0]}..${def.inputs[1]} inputs, has ${nIn}`);
+    () => `${where(node)}: takes ${def.inputs[0]}..${def.inputs[1]} inputs, has ${nIn}`);
   check(nOut >= def.outputs[0] && nOut <= def.outputs[1], 'MODEL',
-    `${where(node)}: has ${def.outputs[0]}..${def.outputs[1]} outputs, the model gives ${nOut}`);
+    () => `${where(node)}: has ${def.outputs[0]}..${def.outputs[1]} outputs, the model gives ${nOut}`);
   def.check?.(node, opset);
   return def;
 }
@@ -123,7 +123,7 @@ export function hostTensor(dtype: DType, dims: number[], data?: Float32Array | F
 
 /** The integer values of a host input (shape, axes, indices), or an error naming it. */
 export function ints(node: OpNode, v: Val | HostTensor | undefined, what: string): number[] {
-  check(v?.data !== undefined, 'MODEL', `${where(node)}: ${what} must be known before the run (a constant or computed from shapes)`);
-  check(v.dtype !== 'float32', 'MODEL', `${where(node)}: ${what} must be an integer tensor, got float32`);
+  check(v?.data !== undefined, 'MODEL', () => `${where(node)}: ${what} must be known before the run (a constant or computed from shapes)`);
+  check(v.dtype !== 'float32', 'MODEL', () => `${where(node)}: ${what} must be an integer tensor, got float32`);
   return Array.from(v.data);
 }

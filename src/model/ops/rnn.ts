@@ -24,31 +24,31 @@ export function runShape(n: RecurrentNode, [x, h0, c0, lens, mask]: (Val | undef
   const [xn, h0n, c0n, lensn, maskn] = recurrentInputs(n);
   const torch = n.layout === 'torch';
   const named = ioDims(n, 'T', 'B');
-  check(x!.dtype === 'float32', 'INPUT', `input '${xn}' must be float32, got ${x!.dtype}`);
+  check(x!.dtype === 'float32', 'INPUT', () => `input '${xn}' must be float32, got ${x!.dtype}`);
   check(x!.dims.length === 3 || (torch && x!.dims.length === 2), 'INPUT',
-    `input '${xn}' must be 3-D ${fmtDims(named.x)}${torch ? ` or 2-D [T, ${n.inputSize}]` : ''}, got ${fmtDims(x!.dims)}`);
+    () => `input '${xn}' must be 3-D ${fmtDims(named.x)}${torch ? ` or 2-D [T, ${n.inputSize}]` : ''}, got ${fmtDims(x!.dims)}`);
   const unbatched = x!.dims.length === 2;
   const [T, B] = unbatched ? [x!.dims[0], 1] : n.batchFirst ? [x!.dims[1], x!.dims[0]] : [x!.dims[0], x!.dims[1]];
-  check(x!.dims[x!.dims.length - 1] === n.inputSize, 'INPUT', `input '${xn}' ${fmtDims(x!.dims)}: last dim must be the input size ${n.inputSize}`);
-  check(T >= 1, 'INPUT', `input '${xn}' ${fmtDims(x!.dims)}: needs at least one time step`);
-  check(B >= 1, 'INPUT', `input '${xn}' ${fmtDims(x!.dims)}: needs at least one batch item`);
+  check(x!.dims[x!.dims.length - 1] === n.inputSize, 'INPUT', () => `input '${xn}' ${fmtDims(x!.dims)}: last dim must be the input size ${n.inputSize}`);
+  check(T >= 1, 'INPUT', () => `input '${xn}' ${fmtDims(x!.dims)}: needs at least one time step`);
+  check(B >= 1, 'INPUT', () => `input '${xn}' ${fmtDims(x!.dims)}: needs at least one batch item`);
   const dims = ioDims(n, T, B, unbatched);
   for (const [v, name, want] of [[h0, h0n, dims.h], [c0, c0n, dims.c]] as const) {
     check(!v || same(v.dims, want), 'INPUT', () => `input '${name}' must be ${fmtDims(want)} for ${xn} ${fmtDims(x!.dims)}, got ${fmtDims(v!.dims)}`);
     check(!v || v.dtype === 'float32', 'INPUT', () => `input '${name}' must be float32, got ${v!.dtype}`);
   }
   if (lens) {
-    check(lens.dtype !== 'float32', 'INPUT', `input '${lensn}' must be an integer tensor, got float32`);
-    check(same(lens.dims, [B]), 'INPUT', `input '${lensn}' must be [${B}] (one length per batch item), got ${fmtDims(lens.dims)}`);
-    check(lens.data !== undefined, 'MODEL', `input '${lensn}' must be known before the run`);
+    check(lens.dtype !== 'float32', 'INPUT', () => `input '${lensn}' must be an integer tensor, got float32`);
+    check(same(lens.dims, [B]), 'INPUT', () => `input '${lensn}' must be [${B}] (one length per batch item), got ${fmtDims(lens.dims)}`);
+    check(lens.data !== undefined, 'MODEL', () => `input '${lensn}' must be known before the run`);
     for (let b = 0; b < B; b++) {
       const v = lens.data[b];
-      check(v >= 0 && v <= T, 'INPUT', `input '${lensn}'[${b}] = ${v} is outside 0..${T} (T)`);
+      check(v >= 0 && v <= T, 'INPUT', () => `input '${lensn}'[${b}] = ${v} is outside 0..${T} (T)`);
     }
   }
   if (mask) {
-    check(mask.dtype !== 'float32', 'INPUT', `input '${maskn}' must be bool or integer, got float32`);
-    check(same(mask.dims, [B, T]), 'INPUT', `input '${maskn}' must be [${B}, ${T}] (batch, time), got ${fmtDims(mask.dims)}`);
+    check(mask.dtype !== 'float32', 'INPUT', () => `input '${maskn}' must be bool or integer, got float32`);
+    check(same(mask.dims, [B, T]), 'INPUT', () => `input '${maskn}' must be [${B}, ${T}] (batch, time), got ${fmtDims(mask.dims)}`);
   }
   return { T, B, unbatched };
 }

@@ -14,10 +14,10 @@ function reshapeDims(node: OpNode, dims: number[], shape: number[]): number[] {
   const out = shape.map((s, i) => (s === 0 && !allowzero ? dims[i] : s));
   const known = out.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
   const free = out.filter((s) => s === -1).length;
-  check(free <= 1 && out.every((s) => s >= -1), 'MODEL', `${where(node)}: shape ${fmtDims(shape)} is not a valid Reshape shape`);
+  check(free <= 1 && out.every((s) => s >= -1), 'MODEL', () => `${where(node)}: shape ${fmtDims(shape)} is not a valid Reshape shape`);
   if (free) out[out.indexOf(-1)] = known === 0 ? 0 : sizeOf(dims) / known;
   check(out.every((s) => Number.isInteger(s)) && sizeOf(out) === sizeOf(dims), 'INPUT',
-    `${where(node)}: cannot reshape ${fmtDims(dims)} (${sizeOf(dims)} values) to ${fmtDims(shape)}`);
+    () => `${where(node)}: cannot reshape ${fmtDims(dims)} (${sizeOf(dims)} values) to ${fmtDims(shape)}`);
   return out;
 }
 
@@ -34,21 +34,21 @@ function viewDims(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: nu
     case 'Flatten': {
       const axis = attrInt(node, 'axis', 1);
       const a = axis < 0 ? axis + d.length : axis;
-      check(a >= 0 && a <= d.length, 'INPUT', `${where(node)}: axis ${axis} is out of range for rank ${d.length}`);
+      check(a >= 0 && a <= d.length, 'INPUT', () => `${where(node)}: axis ${axis} is out of range for rank ${d.length}`);
       return [sizeOf(d.slice(0, a)), sizeOf(d.slice(a))];
     }
     case 'Squeeze': {
       const axes = squeezeAxes(node, ins, opset)?.map((a) => axisOf(a, d.length, where(node)));
       if (!axes) return d.filter((x) => x !== 1);
-      for (const a of axes) check(d[a] === 1, 'INPUT', `${where(node)}: cannot squeeze axis ${a} of ${fmtDims(d)}: its size is not 1`);
+      for (const a of axes) check(d[a] === 1, 'INPUT', () => `${where(node)}: cannot squeeze axis ${a} of ${fmtDims(d)}: its size is not 1`);
       return d.filter((_, i) => !axes.includes(i));
     }
     case 'Unsqueeze': {
       const raw = squeezeAxes(node, ins, opset);
-      check(raw !== undefined, 'MODEL', `${where(node)}: axes are required`);
+      check(raw !== undefined, 'MODEL', () => `${where(node)}: axes are required`);
       const r = d.length + raw.length;
       const axes = raw.map((a) => axisOf(a, r, where(node)));
-      check(new Set(axes).size === axes.length, 'MODEL', `${where(node)}: axes ${fmtDims(raw)} repeat an axis`);
+      check(new Set(axes).size === axes.length, 'MODEL', () => `${where(node)}: axes ${fmtDims(raw)} repeat an axis`);
       const out: number[] = [];
       for (let i = 0, j = 0; i < r; i++) out.push(axes.includes(i) ? 1 : d[j++]);
       return out;
@@ -68,13 +68,13 @@ register(['Reshape'], { ...viewOp, attrs: { allowzero: 'int' }, inputs: [2, 2], 
 register(['Flatten'], { ...viewOp, attrs: { axis: 'int' }, inputs: [1, 1], outputs: [1, 1] });
 register(['Squeeze', 'Unsqueeze'], {
   ...viewOp, attrs: { axes: 'ints' }, inputs: [1, 2], outputs: [1, 1], hostInputs: (opset) => (opset >= 13 ? [1] : []),
-  check: (node, opset) => check(opset < 13 || node.attrs.axes === undefined, 'MODEL', `${where(node)}: from opset 13 axes is an input, not an attribute`),
+  check: (node, opset) => check(opset < 13 || node.attrs.axes === undefined, 'MODEL', () => `${where(node)}: from opset 13 axes is an input, not an attribute`),
 });
 register(['Identity'], { ...viewOp, attrs: {}, inputs: [1, 1], outputs: [1, 1] });
 /** Dropout at inference: the data unchanged, and a bool mask as onnxruntime gives it (all true from opset 12, all false before). */
 function dropout(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: number): Val[] {
   const training = ins[2]?.data?.[0];
-  check(!training, 'UNSUPPORTED', `${where(node)}: training_mode is true; inference runs Dropout as identity only`);
+  check(!training, 'UNSUPPORTED', () => `${where(node)}: training_mode is true; inference runs Dropout as identity only`);
   const dims = ins[0]!.dims;
   const mask = { dtype: 'bool' as const, dims, data: new Float64Array(sizeOf(dims)).fill(opset >= 12 ? 1 : 0) };
   return node.outputs.length > 1 ? [{ dtype: ins[0]!.dtype, dims }, mask] : [{ dtype: ins[0]!.dtype, dims }];
@@ -110,11 +110,11 @@ register(['ConstantOfShape'], {
   dtypes: (node) => [(node.attrs.value as HostTensor | undefined)?.dtype ?? 'float32'],
   check: (node) => {
     const v = node.attrs.value as HostTensor | undefined;
-    check(!v || sizeOf(v.dims) === 1, 'MODEL', `${where(node)}: value must hold one element, got ${v && fmtDims(v.dims)}`);
+    check(!v || sizeOf(v.dims) === 1, 'MODEL', () => `${where(node)}: value must hold one element, got ${v && fmtDims(v.dims)}`);
   },
   infer: (node, ins) => {
     const dims = ints(node, ins[0], 'shape');
-    check(dims.every((x) => Number.isInteger(x) && x >= 0), 'INPUT', `${where(node)}: shape ${fmtDims(dims)} has a negative dim`);
+    check(dims.every((x) => Number.isInteger(x) && x >= 0), 'INPUT', () => `${where(node)}: shape ${fmtDims(dims)} has a negative dim`);
     return [{ dtype: (node.attrs.value as HostTensor | undefined)?.dtype ?? 'float32', dims }];
   },
   host: (node, ins) => {
@@ -160,7 +160,7 @@ register(['Cast'], {
 function transposeView(node: OpNode, dims: number[]) {
   const perm = attrInts(node, 'perm') ?? dims.map((_, i) => dims.length - 1 - i);
   check(perm.length === dims.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i), 'INPUT',
-    `${where(node)}: perm ${fmtDims(perm)} is not a permutation of the ${dims.length} axes of ${fmtDims(dims)}`);
+    () => `${where(node)}: perm ${fmtDims(perm)} is not a permutation of the ${dims.length} axes of ${fmtDims(dims)}`);
   const s = contiguous(dims);
   return { dims: perm.map((p) => dims[p]), strides: perm.map((p) => s[p]), offset: 0 };
 }
@@ -180,7 +180,7 @@ function sliceOf(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: num
   const axes = ins[3] ? ints(node, ins[3], 'axes') : starts.map((_, i) => i);
   const steps = ins[4] ? ints(node, ins[4], 'steps') : [];
   check(ends.length === starts.length && axes.length === starts.length && (!steps.length || steps.length === starts.length), 'MODEL',
-    `${where(node)}: starts, ends, axes and steps must have the same length`);
+    () => `${where(node)}: starts, ends, axes and steps must have the same length`);
   return sliceView(d, starts, ends, axes, steps, where(node));
 }
 
@@ -195,8 +195,8 @@ register(['Expand'], { attrs: {}, inputs: [2, 2], outputs: [1, 1], hostInputs: (
 register(['Slice'], {
   attrs: { starts: 'ints', ends: 'ints', axes: 'ints' }, inputs: [1, 5], outputs: [1, 1], hostInputs: () => [1, 2, 3, 4],
   check: (node, opset) => {
-    if (opset < 10) check(node.attrs.starts && node.attrs.ends, 'MODEL', `${where(node)}: starts and ends attributes are required before opset 10`);
-    else check(node.inputs.length >= 3 && !node.attrs.starts, 'MODEL', `${where(node)}: from opset 10 starts and ends are inputs`);
+    if (opset < 10) check(node.attrs.starts && node.attrs.ends, 'MODEL', () => `${where(node)}: starts and ends attributes are required before opset 10`);
+    else check(node.inputs.length >= 3 && !node.attrs.starts, 'MODEL', () => `${where(node)}: from opset 10 starts and ends are inputs`);
   },
   ...viewCopy(sliceOf),
 });
@@ -209,7 +209,7 @@ function concatDims(node: OpNode, ins: (Val | HostTensor | undefined)[]) {
   const axis = axisOf(attrInt(node, 'axis', 0), r, where(node));
   for (const p of parts) {
     check(p.dims.length === r && p.dims.every((x, i) => i === axis || x === parts[0].dims[i]), 'INPUT',
-      `${where(node)}: cannot concatenate ${parts.map((q) => fmtDims(q.dims)).join(' and ')} along axis ${axis}`);
+      () => `${where(node)}: cannot concatenate ${parts.map((q) => fmtDims(q.dims)).join(' and ')} along axis ${axis}`);
   }
   const dims = [...parts[0].dims];
   dims[axis] = parts.reduce((a, p) => a + p.dims[axis], 0);
@@ -218,7 +218,7 @@ function concatDims(node: OpNode, ins: (Val | HostTensor | undefined)[]) {
 
 register(['Concat'], {
   attrs: { axis: 'int' }, inputs: [1, Infinity], outputs: [1, 1],
-  check: (node) => check(node.attrs.axis !== undefined, 'MODEL', `${where(node)}: axis is required`),
+  check: (node) => check(node.attrs.axis !== undefined, 'MODEL', () => `${where(node)}: axis is required`),
   infer: (node, ins) => [{ dtype: ins[0]!.dtype, dims: concatDims(node, ins).dims }],
   host: (node, ins) => {
     const { parts, axis, dims } = concatDims(node, ins);
@@ -250,11 +250,11 @@ function splitParts(node: OpNode, ins: (Val | HostTensor | undefined)[], opset: 
   const n = node.outputs.length;
   if (!sizes) {
     const each = Math.ceil(d[axis] / n);
-    check(opset >= 18 || d[axis] % n === 0, 'INPUT', `${where(node)}: axis ${axis} of ${fmtDims(d)} does not split evenly into ${n}`);
+    check(opset >= 18 || d[axis] % n === 0, 'INPUT', () => `${where(node)}: axis ${axis} of ${fmtDims(d)} does not split evenly into ${n}`);
     sizes = Array.from({ length: n }, (_, i) => Math.max(0, Math.min(each, d[axis] - i * each)));
   }
   check(sizes.length === n && sizes.reduce((a, b) => a + b, 0) === d[axis], 'INPUT',
-    `${where(node)}: split ${fmtDims(sizes)} does not cover axis ${axis} of ${fmtDims(d)} with ${n} outputs`);
+    () => `${where(node)}: split ${fmtDims(sizes)} does not cover axis ${axis} of ${fmtDims(d)} with ${n} outputs`);
   let at = 0;
   return sizes.map((s) => {
     const v = sliceView(d, [at], [at + s], [axis], [1], where(node));
@@ -276,7 +276,7 @@ function gatherIndices(node: OpNode, ins: (Val | HostTensor | undefined)[]) {
   const axis = axisOf(attrInt(node, 'axis', 0), d.length, where(node));
   const idx = ints(node, ins[1], 'indices').map((i, k) => {
     const j = i < 0 ? i + d[axis] : i;
-    check(j >= 0 && j < d[axis], 'INPUT', `${where(node)}: index ${i} (at ${k}) is out of range for axis ${axis} of size ${d[axis]}`);
+    check(j >= 0 && j < d[axis], 'INPUT', () => `${where(node)}: index ${i} (at ${k}) is out of range for axis ${axis} of size ${d[axis]}`);
     return j;
   });
   const dims = [...d.slice(0, axis), ...ins[1]!.dims, ...d.slice(axis + 1)];
@@ -308,7 +308,7 @@ register(['Gather'], {
 register(['Constant'], {
   attrs: { value: 'tensor', value_float: 'float', value_floats: 'floats', value_int: 'int', value_ints: 'ints' },
   inputs: [0, 0], outputs: [1, 1],
-  check: (node) => check(Object.keys(node.attrs).length === 1, 'MODEL', `${where(node)}: needs exactly one value attribute, has ${Object.keys(node.attrs).join(', ') || 'none'}`),
+  check: (node) => check(Object.keys(node.attrs).length === 1, 'MODEL', () => `${where(node)}: needs exactly one value attribute, has ${Object.keys(node.attrs).join(', ') || 'none'}`),
   dtypes: (node) => [constantOf(node).dtype],
   infer: (node) => [constantOf(node)],
   host: (node) => [constantOf(node)],

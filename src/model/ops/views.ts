@@ -46,11 +46,11 @@ export function sliceView(dims: number[], starts: number[], ends: number[], axes
   axes.forEach((axis0, i) => {
     const r = dims.length;
     const axis = axis0 < 0 ? axis0 + r : axis0;
-    check(axis >= 0 && axis < r, 'INPUT', `${what}: axis ${axis0} is out of range for rank ${r}`);
-    check(!seen.has(axis), 'MODEL', `${what}: axis ${axis0} appears twice`);
+    check(axis >= 0 && axis < r, 'INPUT', () => `${what}: axis ${axis0} is out of range for rank ${r}`);
+    check(!seen.has(axis), 'MODEL', () => `${what}: axis ${axis0} appears twice`);
     seen.add(axis);
     const n = dims[axis], step = steps[i] ?? 1;
-    check(step !== 0, 'MODEL', `${what}: step 0 on axis ${axis0}`);
+    check(step !== 0, 'MODEL', () => `${what}: step 0 on axis ${axis0}`);
     let s = starts[i] < 0 ? starts[i] + n : starts[i];
     let e = ends[i] < 0 ? ends[i] + n : ends[i];
     if (step > 0) {
