@@ -1,6 +1,6 @@
 // scripts/build.mjs: bundle the host with esbuild into dist/, ship the wasm beside it, emit .d.ts with tsc.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
@@ -11,6 +11,12 @@ const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true,
 await build({
   ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts' }, outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
+});
+// lstm-wasm/inline: one file, importers included (no chunks), both wasm builds embedded as base64 (no fetch, no file).
+const base64 = (file) => JSON.stringify(readFileSync(file).toString('base64'));
+await build({
+  ...common, entryPoints: { inline: 'src/inline.ts' }, outdir: 'dist', platform: 'neutral', external: ['node:*'], minify: true,
+  define: { __LSTM_WASM_SIMD__: base64('build/lstm.wasm'), __LSTM_WASM_RELAXED__: base64('build/lstm-relaxed.wasm') },
 });
 // CLI: Node only.
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node' });
