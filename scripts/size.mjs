@@ -1,6 +1,7 @@
-// scripts/size.mjs: raw and gzip sizes of what each entry loads — core (JS + wasm), and what an ONNX model adds.
+// scripts/size.mjs: raw and gzip sizes of what each entry loads — core (JS + wasm), what an importer adds, the single-file
+// inline entry — beside onnxruntime-web's and TF.js's, measured from their installed npm packages.
 // Fails (exit 1) when the core passes its budget. Run after npm run build: npm run size
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -36,7 +37,40 @@ const rows = [
     return [`${names[kind] ?? kind} (loaded when such a model arrives; also lstm-wasm/${kind})`, size(extra(f))];
   }),
 ];
-for (const [name, s] of rows) console.log(`${name.padEnd(68)} ${(s.raw / 1024).toFixed(1).padStart(7)} KiB  ${(s.gzip / 1024).toFixed(1).padStart(6)} KiB gzip`);
+rows.push(['inline entry (dist/inline.js: one file, importers and both wasm builds embedded)', size(['dist/inline.js'])]);
+
+const kib = (n) => `${(n / 1024).toFixed(1).padStart(8)} KiB`;
+
+// The peers, as a bundler would take them from node_modules: the JS file an `import` resolves to, and the wasm it loads.
+const pkg = (name) => {
+  const dir = `node_modules/${name}`;
+  return existsSync(`${dir}/package.json`) ? { dir, json: JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) } : undefined;
+};
+const peers = [];
+const ort = pkg('onnxruntime-web');
+if (ort) {
+  for (const sub of ['.', './wasm']) {
+    const js = join(ort.dir, ort.json.exports[sub].import.default); // the browser ESM bundle (wasm glue inlined)
+    const wasm = [...new Set(readFileSync(js, 'utf8').match(/ort-wasm[\w.-]*\.wasm/g))].map((w) => join(ort.dir, 'dist', w));
+    peers.push([`onnxruntime-web ${ort.json.version} ('onnxruntime-web${sub.slice(1)}': ${[js, ...wasm].map((f) => basename(f)).join(' + ')})`, size([js, ...wasm])]);
+  }
+}
+const tf = pkg('@tensorflow/tfjs'), tfWasm = pkg('@tensorflow/tfjs-backend-wasm');
+if (tf) {
+  const js = join(tf.dir, tf.json.unpkg); // dist/tf.min.js: layers, converter, cpu and webgl backends
+  peers.push([`TF.js ${tf.json.version} (${basename(js)})`, size([js])]);
+  if (tfWasm) {
+    const files = [join(tfWasm.dir, tfWasm.json.unpkg), join(tfWasm.dir, 'dist/tfjs-backend-wasm-simd.wasm')];
+    peers.push([`TF.js ${tf.json.version} + wasm backend (+ ${files.map((f) => basename(f)).join(' + ')})`, size([js, ...files])]);
+  }
+}
+const width = Math.max(...[...rows, ...peers].map(([name]) => name.length)) + 2;
+const print = (name, s) => console.log(`${name.padEnd(width)} ${kib(s.raw)}  ${kib(s.gzip)} gzip`);
+for (const [name, s] of rows) print(name, s);
+if (peers.length) console.log('peers, from their npm packages:');
+for (const [name, s] of peers) print(`  ${name}`, s);
+if (!ort || !tf || !tfWasm) console.log('  (onnxruntime-web / @tensorflow/tfjs / @tensorflow/tfjs-backend-wasm not installed: npm ci)');
+
 const total = rows[2][1].gzip;
 if (total > BUDGET) {
   console.error(`core is ${(total / 1024).toFixed(1)} KiB gzip, over the ${BUDGET / 1024} KiB budget`);
