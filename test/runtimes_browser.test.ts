@@ -1,0 +1,99 @@
+// test/runtimes_browser.test.ts: headless Chromium (Debian's, via playwright-core) — the bundle in a page and in a Web
+// Worker, the inline entry in a page, and the demo page (examples/browser/), screenshotted to docs/browser-demo.png.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain JS, also `npm run demo`
+import { serve } from '../scripts/serve.mjs';
+import { type ProbeResult, expectProbe } from './runtimes/compare.js';
+import { repo } from './runtimes/spawn.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let server: { url: string; close(): Promise<void> };
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
+  server = await serve({ root: repo });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh context (no cache shared with other tests); records requests and page errors. */
+async function open(path: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
+  const page = await (await browser.newContext({ viewport: { width: 1000, height: 820 } })).newPage();
+  const requests: string[] = [], errors: string[] = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(new URL(path, server.url).href);
+  return { page, requests, errors };
+}
+
+// Evaluated in the page as a string, so the test runner's module transform never touches its import() calls.
+const inPage = (bundle: string) => `(async () => {
+  const lib = await import(${JSON.stringify(bundle)});
+  const { probe } = await import('/test/runtimes/probe.mjs');
+  const url = (rel) => '/test/fixtures/' + rel;
+  return probe(lib, url, async (rel) => new Uint8Array(await (await fetch(url(rel))).arrayBuffer()));
+})()`;
+
+const inWorker = `new Promise((resolve, reject) => {
+  const w = new Worker('/test/runtimes/probe_worker.mjs', { type: 'module' });
+  w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data.result));
+  w.onerror = (e) => reject(new Error('worker: ' + e.message));
+})`;
+
+describe('Chromium', () => {
+  it('dist/index.js in a page matches PyTorch; the relaxed-SIMD core is the one fetched', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inPage('/dist/index.js')) as ProbeResult;
+    expect(result.relaxedSimd).toBe(true);
+    expect(requests.filter((p) => p.endsWith('.wasm'))).toEqual(['/dist/lstm-relaxed.wasm']);
+    expect(errors).toEqual([]);
+    console.log(`Chromium ${browser.version()} page dist/index.js: worst error ${expectProbe(result, 'Chromium page').toExponential(1)}`);
+  });
+
+  it('dist/index.js in a module Web Worker matches PyTorch', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inWorker) as ProbeResult;
+    expect(requests).toContain('/dist/lstm-relaxed.wasm');
+    expect(errors).toEqual([]);
+    console.log(`Chromium worker dist/index.js: worst error ${expectProbe(result, 'Chromium worker').toExponential(1)}`);
+  });
+
+  it('dist/inline.js in a page matches PyTorch and fetches no wasm', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inPage('/dist/inline.js')) as ProbeResult;
+    expect(requests.filter((p) => p.endsWith('.wasm') || p.startsWith('/dist/chunks/'))).toEqual([]);
+    expect(errors).toEqual([]);
+    console.log(`Chromium page dist/inline.js: worst error ${expectProbe(result, 'Chromium inline').toExponential(1)}`);
+  });
+
+  it('the demo page continues its prompt and draws a forecast (screenshot: docs/browser-demo.png)', async () => {
+    const { page, errors } = await open('examples/browser/');
+    await page.waitForFunction(() => {
+      const d = document.body.dataset;
+      return (d.generate === 'done' && d.forecast === 'done') || d.error;
+    }, null, { timeout: 90_000 });
+    const state = await page.evaluate(`({ ...document.body.dataset, prompt: document.getElementById('prompt').value,
+      text: document.getElementById('text').textContent, future: window.lastForecast?.future })`) as
+      { error?: string; prompt: string; text: string; future: number[] };
+    expect(state.error).toBeUndefined();
+    expect(errors).toEqual([]);
+    const { chars } = JSON.parse(readFileSync(`${repo}examples/models/charlm/vocab.json`, 'utf8'));
+    expect(state.text.startsWith(state.prompt)).toBe(true);
+    const generated = [...state.text.slice(state.prompt.length)];
+    expect(generated).toHaveLength(240);
+    expect(generated.every((c) => chars.includes(c)), state.text).toBe(true);
+    expect(state.future).toHaveLength(48);
+    expect(state.future.every(Number.isFinite)).toBe(true);
+    mkdirSync(`${repo}docs`, { recursive: true });
+    await page.screenshot({ path: `${repo}docs/browser-demo.png`, fullPage: true });
+  });
+});
