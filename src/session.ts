@@ -121,6 +121,11 @@ export class InferenceSession {
     this.live().selectState(rows);
   }
 
+  /** Increments whenever the step() state changes (step, setState, selectState, resetState): a stream can check that no one else moved it. */
+  get stateVersion(): number {
+    return this.live().stateVersion;
+  }
+
   /** Forgets the carried state: the next step() starts over from the model's initial state. */
   resetState(): void {
     this.live().resetState();

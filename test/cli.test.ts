@@ -220,6 +220,8 @@ describe('lstm-wasm generate / classify / forecast', () => {
     ['generate with a classifier', ['generate', tm('bigru_final_softmax', 'model.safetensors'), '--ids', '1'], /^lstm-wasm: MODEL: generate: no output of the model is scores over the vocabulary/],
     ['classify with no sequence', ['classify', tm('bigru_final_softmax', 'model.safetensors')], /^lstm-wasm: OPTION: give --text TEXT or --ids 1,2,3/],
     ['forecast without --horizon', ['forecast', tm('gru_every_linear', 'model.safetensors'), '--series', '1,2'], /^lstm-wasm: OPTION: missing --horizon N/],
+    ['forecast with an empty field in the series', ['forecast', tm('gru_every_linear', 'model.safetensors'), '--series', '0.5,,0.5', '--horizon', '2'], /^lstm-wasm: OPTION: --series must be comma-separated numbers, got '0\.5,,0\.5'$/],
+    ['forecast with a blank horizon', ['forecast', tm('gru_every_linear', 'model.safetensors'), '--series', '1,2', '--horizon', ' '], /^lstm-wasm: OPTION: --horizon must be a number, got ' '$/],
     ['forecast with a bad series', ['forecast', tm('gru_every_linear', 'model.safetensors'), '--series', '1,x', '--horizon', '2'], /^lstm-wasm: OPTION: --series must be comma-separated numbers, got '1,x'$/],
   ];
   for (const [what, args, re] of bad) {

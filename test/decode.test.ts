@@ -161,3 +161,27 @@ describe('decoding options and vocabularies', () => {
     expect(() => Vocab.fromJSON({ tokens: [] })).toThrow(/expected a "chars" or a "words" array/);
   });
 });
+
+describe('decoding corner cases', () => {
+  it('beam search never returns a hypothesis cut short when k hypotheses finished first', async () => {
+    // prompt -> 1 .5, 2 .4, stop .1; after 1: 1 .99, stop .01; after 2: stop 1. At step 2, [2, stop] and [1, stop]
+    // finish while [1, 1] (more probable so far) is still open: the answer is the best finished one, [2].
+    const T: Record<number, number[]> = { [-1]: [0.1, 0.5, 0.4], 1: [0.01, 0.99, 0], 2: [1, 0, 0] };
+    const model: TokenModel = { prime: async () => T[-1].map(Math.log), advance: async (t) => t.map((x) => T[x].map(Math.log)) };
+    expect(await collect(decode(model, [9], { beam: 2, maxTokens: 10, stop: [0], lengthPenalty: 0 }))).toEqual([2]);
+  });
+
+  it('seeds: distinct safe integers give distinct streams; a fractional seed is an error', () => {
+    const first = (seed: number) => Array.from({ length: 4 }, ((r) => () => r.nextU32())(new Rng(seed)));
+    const seen = new Set([-1, 0, 1, 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER].map((s) => first(s).join(',')));
+    expect(seen.size).toBe(7);
+    expect(() => new Rng(1.5)).toThrow(/seed must be a safe integer, got 1\.5/);
+  });
+
+  it('vocabularies refuse what they cannot mean', () => {
+    const v = Vocab.fromJSON({ chars: ['a', 'b'] });
+    expect(() => v.decode(5 as never)).toThrow(/decode\(ids\): ids must be an array of token ids/);
+    expect(() => Vocab.fromJSON({ chars: ['a'], lowercase: true })).toThrow(/unknown key "lowercase" for a character vocabulary/);
+    expect(() => new Vocab(['a'], undefined as never)).toThrow(/options must say at least \{ kind/);
+  });
+});

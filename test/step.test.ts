@@ -157,3 +157,38 @@ describe('step() state', () => {
     expect(() => s.setState({})).toThrow(/bidirectional/);
   });
 });
+
+describe('step() with odd models and bad states', () => {
+  it('an initial state whose batch dim no input names (tf2onnx unk__N) streams on, sized as on the first step', async () => {
+    const onnx = await InferenceSession.create(fixturePath('onnx/lstm_fwd/model.onnx'));
+    const node = onnx.model.nodes.find((n) => n.op === 'recurrent')!;
+    if (node.op !== 'recurrent') throw new Error('no recurrent node');
+    const H = node.hiddenSize, I = node.inputSize;
+    const m = { ...onnx.model, inputs: [
+      { name: node.inputs.x, types: ['float32'] as const, dims: ['T', 'B', I], optional: false, doc: 'x' },
+      { name: 'initial_h', types: ['float32'] as const, dims: [1, 'unk__3', H], optional: false, doc: 'h0' },
+      { name: 'initial_c', types: ['float32'] as const, dims: [1, 'unk__4', H], optional: false, doc: 'c0' },
+    ], outputs: onnx.model.outputs.map((o) => ({ ...o, dims: o.dims.map((d, i) => (i === 0 ? 'T' : i === 2 ? 'B' : d)) })),
+    nodes: [{ ...node, inputs: { ...node.inputs, h0: 'initial_h', c0: 'initial_c' } }] };
+    const s = await InferenceSession.create(m as never);
+    const x = new Tensor('float32', Float32Array.from({ length: 6 * 2 * I }, (_, i) => Math.sin(i)), [6, 2, I]);
+    const z = new Tensor('float32', new Float32Array(2 * H), [1, 2, H]);
+    const whole = await s.run({ [node.inputs.x]: x, initial_h: z, initial_c: z });
+    await s.step({ [node.inputs.x]: sliceTime(x, 0, 0, 2), initial_h: z, initial_c: z });
+    const rest = await s.step({ [node.inputs.x]: sliceTime(x, 0, 2, 6) });
+    const y = node.outputs.y!;
+    expectClose(rest[y], sliceTime(whole[y], 0, 2, 6), 'y after the first piece', 1e-6);
+  });
+
+  it('setState checks everything before touching the stream', async () => {
+    const s = await InferenceSession.create(fixturePath('torch-models/charlm_every_logits/model.safetensors'));
+    await s.step({ ids: new Tensor('int64', BigInt64Array.from([1n, 2n]), [1, 2]) });
+    const before = s.getState();
+    const z = (n: number, d: number[]) => new Tensor('float32', new Float32Array(n), d);
+    await expectError(() => Promise.resolve(s.setState({ lstm: { h: 5 as never, c: z(32, [2, 1, 16]) } })), 'INPUT', /setState\(\): h of node 'lstm': not a Tensor/);
+    await expectError(() => Promise.resolve(s.setState({ lstm: { h: z(32, [2, 1, 16]), c: null as never } })), 'INPUT', /node 'lstm' is an LSTM and needs c/);
+    const long = { type: 'float32', data: new Float32Array(40), dims: [2, 1, 16] };
+    await expectError(() => Promise.resolve(s.setState({ lstm: { h: long as never, c: z(32, [2, 1, 16]) } })), 'INPUT', /h of node 'lstm': dims \[2, 1, 16\] hold 32 elements but data has 40/);
+    expect(s.getState()).toEqual(before);
+  });
+});

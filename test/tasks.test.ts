@@ -48,7 +48,7 @@ describe('classify', () => {
     await expectError(() => classify(s, 'hello'), 'OPTION', /classify: a text input needs a vocab to encode it/);
     await expectError(() => classify(s, [1, 2], { labels: ['x'] }), 'OPTION', /classify: 1 labels for output 'probs' \[B, 5\] of 5 classes/);
     await expectError(() => classify(s, []), 'INPUT', /classify: the sequence is empty/);
-    await expectError(() => classify(s, [1, 99]), 'INPUT', /index 99 .*out of range/);
+    await expectError(() => classify(s, [1, 99]), 'INPUT', /input 'ids' has 99 at flat index 1; its values must be in 0\.\.29/);
     const lm = await InferenceSession.create(tm('charlm_every_logits', 'model.safetensors'));
     await expectError(() => classify(lm, [1, 2]), 'MODEL', /classify: no output of the model is class scores \(batch, classes\); its outputs are logits \[B, T, 23\]/);
     const plain = await InferenceSession.create(fixturePath('onnx/lstm_fwd/model.onnx'));
@@ -92,3 +92,48 @@ describe('generate', () => {
     await expectError(async () => { for await (const _ of generate(fc, [1])); }, 'MODEL', /generate: input 'x' takes float features; a language model takes token ids/);
   });
 });
+
+describe('task helpers read the model as it is', async () => {
+  const { parseSafetensors, writeSafetensors, LstmWasmError } = await import('lstm-wasm');
+  const { readFileSync } = await import('node:fs');
+
+  it('batch_first from the session option (or any spelling PyTorch writes) decides the axes', async () => {
+    const st = parseSafetensors(new Uint8Array(readFileSync(tm('bilstm_final_lengths', 'model.safetensors'))));
+    const entries = [...st.tensors].map(([name, t]) => ({ name, shape: t.shape, data: new Float32Array(t.bytes.slice().buffer) }));
+    const ids = [3, 7, 1, 4, 2];
+    const ref = await InferenceSession.create(tm('bilstm_final_lengths', 'model.safetensors'));
+    const logits = (await ref.run({ ids: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, 5]) })).logits.data as Float32Array;
+    const e = Array.from(logits, Math.exp), z = e.reduce((a, b) => a + b);
+    for (const [meta, opts] of [[{ batch_first: 'True', head: 'final_state' }, {}], [{ head: 'final_state' }, { batchFirst: true }]] as const) {
+      const s = await InferenceSession.create(writeSafetensors(entries as never, meta), opts);
+      const r = await classify(s, ids);
+      r.probs.forEach((p, i) => expect(p).toBeCloseTo(e[i] / z, 6));
+    }
+  });
+
+  it('a Keras softmax output (Softmax -> Identity) is read as probabilities, not softmaxed again', async () => {
+    const s = await InferenceSession.create(fixturePath('tfjs/classifier/model.json'));
+    const x = npy('tfjs/classifier/a_in0.npy'), ref = await s.run({ [s.inputNames[0]]: x });
+    const [B] = x.dims, T = x.dims[1], row = Array.from((x.data as Float32Array | Int32Array).slice(0, T), Number);
+    const r = await classify(s, row);
+    const out = ref[s.outputNames[0]].data as Float32Array, C = out.length / B;
+    r.probs.forEach((p, i) => expect(Math.abs(p - out[i])).toBeLessThan(1e-6));
+    expect(r.probs.length).toBe(C);
+  });
+
+  it('refuses a repetition penalty on log-probabilities, and two generations stepping one session at once', async () => {
+    const lm = await InferenceSession.create(fixturePath('torch-onnx/lm_lstm2/model.onnx'));
+    await expectError(async () => { for await (const _ of generate(lm, [1, 2], { repetitionPenalty: 1.2 })); }, 'OPTION', /repetitionPenalty scales logits \(CTRL\); this model outputs probabilities or log-probabilities/);
+    expect((await collectIds(generate(lm, [1, 2], { maxTokens: 5 })))).toHaveLength(5); // the log-softmax LM decodes
+    const charlm = await InferenceSession.create(tm('charlm_every_logits', 'model.safetensors'));
+    const both = Promise.all([collectIds(generate(charlm, [1, 2, 3], { maxTokens: 20 })), collectIds(generate(charlm, [4, 5], { maxTokens: 20 }))]);
+    await expect(both).rejects.toThrow(/generate: the session's step\(\) state was changed by another call in the middle of this generation/);
+    expect(LstmWasmError).toBeDefined();
+  });
+});
+
+async function collectIds(it: AsyncIterable<{ id: number }>): Promise<number[]> {
+  const out: number[] = [];
+  for await (const t of it) out.push(t.id);
+  return out;
+}

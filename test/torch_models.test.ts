@@ -46,13 +46,16 @@ describe('PyTorch sequence models: |ours - torch| <= 1e-5 * max(1, |torch|)', ()
   it('names the model and its head in source and the input docs', async () => {
     const s = await open(load('bigru_final_softmax'));
     expect(s.model.source).toBe('PyTorch nn.Embedding(30, 6) -> nn.GRU -> nn.Linear(20, 5) (final_state, softmax) state dict (safetensors)');
-    expect(s.inputMetadata[0]).toMatchObject({ name: 'ids', types: ['int64', 'int32'], dims: ['T', 'B'], doc: 'token ids, 0..29' });
+    expect(s.inputMetadata[0]).toMatchObject({ name: 'ids', types: ['int64', 'int32'], dims: ['T', 'B'], doc: 'token ids of nn.Embedding(30, 6)', range: [0, 29] });
     expect(s.outputMetadata[0]).toMatchObject({ name: 'probs', dims: ['B', 5] });
   });
 
   it('rejects an id outside the vocabulary, naming it', async () => {
     const s = await open(load('charlm_every_logits'));
     const ids = new Tensor('int64', BigInt64Array.from([0n, 3n, 23n, 1n]), [1, 4]);
-    await expect(s.run({ ids })).rejects.toThrow(/Gather node 'embed': index 23 \(at 2\) is out of range for axis 0 of size 23/);
+    await expect(s.run({ ids })).rejects.toThrow(/input 'ids' has 23 at flat index 2; its values must be in 0\.\.22 \(token ids of nn\.Embedding\(23, 8\)\)/);
+    // nn.Embedding refuses negative ids; ONNX Gather would wrap -1 to the last row
+    const neg = new Tensor('int32', Int32Array.from([-1, 2]), [1, 2]);
+    await expect(s.run({ ids: neg })).rejects.toThrow(/input 'ids' has -1 at flat index 0; its values must be in 0\.\.22/);
   });
 });

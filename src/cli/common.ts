@@ -73,6 +73,6 @@ export function num(values: Record<string, unknown>, flag: string): number | und
   const v = values[flag];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === '' || !Number.isFinite(n)) throw new LstmWasmError('OPTION', `--${flag} must be a number, got '${String(v)}'`);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new LstmWasmError('OPTION', `--${flag} must be a number, got '${String(v)}'`);
   return n;
 }

@@ -9,8 +9,11 @@ export const FORECAST_USAGE = 'lstm-wasm forecast MODEL (--series 0.1,0.5,… | 
 
 const BARS = '▁▂▃▄▅▆▇█';
 
+const minOf = (a: readonly number[]) => a.reduce((m, v) => Math.min(m, v), Infinity);
+const maxOf = (a: readonly number[]) => a.reduce((m, v) => Math.max(m, v), -Infinity);
+
 /** One character per value, the lowest ▁ to the highest █ over all of `values`. */
-export function sparkline(values: readonly number[], lo = Math.min(...values), hi = Math.max(...values)): string {
+export function sparkline(values: readonly number[], lo = minOf(values), hi = maxOf(values)): string {
   return values.map((v) => BARS[hi > lo ? Math.min(7, Math.max(0, Math.round(((v - lo) / (hi - lo)) * 7))) : 3]).join('');
 }
 
@@ -24,15 +27,16 @@ export async function forecast(args: string[], io: Io): Promise<void> {
   check(horizon !== undefined, 'OPTION', `missing --horizon N; usage: ${FORECAST_USAGE}`);
   let series: number[];
   if (values.series !== undefined) {
-    series = values.series.split(',').map(Number);
-    check(series.every(Number.isFinite), 'OPTION', `--series must be comma-separated numbers, got '${values.series}'`);
+    const fields = values.series.split(',');
+    check(fields.every((f) => f.trim() !== '' && Number.isFinite(Number(f))), 'OPTION', `--series must be comma-separated numbers, got '${values.series}'`);
+    series = fields.map(Number);
   } else {
     const t = readNpy(await readBytes(values['series-file']!), values['series-file']);
     series = Array.from(t.data as ArrayLike<number | bigint>, Number);
   }
   const session = await openModel(positionals[0], values, FORECAST_USAGE);
   const f = (await forecastSeries(session, series, horizon, { input: values.input, output: values.output })) as number[];
-  const lo = Math.min(...series, ...f), hi = Math.max(...series, ...f);
+  const lo = Math.min(minOf(series), minOf(f)), hi = Math.max(maxOf(series), maxOf(f));
   io.out(`series   ${sparkline(series, lo, hi)}`);
   io.out(`forecast ${' '.repeat(series.length)}${sparkline(f, lo, hi)}`);
   io.out(`values   ${f.map((v) => v.toFixed(4)).join(', ')}`);

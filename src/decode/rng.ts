@@ -1,19 +1,18 @@
 // decode/rng.ts: a small seedable random number generator, the same stream on every platform.
+import { check } from '../errors.js';
 
 /** xoshiro128** (Blackman & Vigna), its 128-bit state filled from the seed by SplitMix32. */
 export class Rng {
   private s = new Uint32Array(4);
 
+  /** Any safe integer; distinct seeds give distinct streams (the seed's 64-bit two's complement fills the state). */
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-    let x = (seed >>> 0) ^ Math.floor(seed / 2 ** 32); // both halves of a large seed count
-    for (let i = 0; i < 4; i++) {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
-    }
+    check(Number.isSafeInteger(seed), 'OPTION', `seed must be a safe integer, got ${seed}`);
+    const u = BigInt.asUintN(64, BigInt(seed));
+    const lo = Number(u & 0xffffffffn), hi = Number(u >> 32n);
+    // SplitMix32's finalizer is a bijection: (lo, hi) -> two state words stays one-to-one
+    const words = [lo, hi, lo ^ 0x9e3779b9, hi ^ 0x7f4a7c15];
+    for (let i = 0; i < 4; i++) this.s[i] = mix((words[i] + Math.imul(i, 0x6a09e667)) >>> 0);
   }
 
   /** The next 32 random bits. */
@@ -37,3 +36,9 @@ export class Rng {
 }
 
 const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+function mix(z: number): number {
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}

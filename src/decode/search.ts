@@ -106,7 +106,9 @@ async function* beamSearch(model: TokenModel, prompt: readonly number[], o: Deco
     for (; yielded < agreed; yielded++) yield all[0].tokens[yielded];
     if (active.length && step + 1 < maxTokens && finished.length < k) rows = await model.advance(tokens, from);
   }
-  const pool = [...finished.map((h) => ({ h, r: rank(h, true) })), ...active.map((h) => ({ h, r: rank(h, false) }))];
+  // unfinished hypotheses compete only when the length limit ended the search (else k finished ones are the answer)
+  const ended = finished.length >= k || !active.length;
+  const pool = [...finished.map((h) => ({ h, r: rank(h, true) })), ...(ended ? [] : active.map((h) => ({ h, r: rank(h, false) })))];
   if (!pool.length) return;
   const best = pool.reduce((a, b) => (b.r > a.r ? b : a)).h;
   for (; yielded < best.tokens.length; yielded++) yield best.tokens[yielded];

@@ -34,7 +34,7 @@ export const OUTPUTS: Record<TorchHeadOutput, { name: string; op?: string }> = {
   sigmoid: { name: 'probs', op: 'Sigmoid' },
 };
 /** Module names read as the nn.Embedding before, and the nn.Linear after, the recurrent module. */
-const EMBED_NAMES = ['embed', 'embedding', 'embeddings', 'emb'];
+const EMBED_NAMES = ['embed', 'embedding', 'embeddings', 'emb', 'encoder']; // encoder/decoder: PyTorch's word_language_model
 const HEAD_NAMES = ['head', 'fc', 'linear', 'out', 'classifier', 'decoder'];
 const LAYOUT_HELP = `${KEYS_HELP}; optionally an nn.Embedding (${EMBED_NAMES.map((n) => `${n}.weight`).join(', ')}) before it ` +
   `and an nn.Linear (${HEAD_NAMES.map((n) => `${n}.weight`).join(', ')}, with .bias) after it`;
@@ -71,7 +71,7 @@ export function torchToModel(st: SafetensorsFile, options: TorchOptions = {}, fi
   const node = torchRecurrent(recurrent, meta, options, file);
   const headSetting = setting(file, meta, 'head', 'head', options.head, (s) => HEADS.find((h) => h === s), HEADS.map((h) => `'${h}'`).join(', '));
   const outputSetting = setting(file, meta, 'output', 'output', options.output,
-    (s) => (s in OUTPUTS ? (s as TorchHeadOutput) : undefined), Object.keys(OUTPUTS).map((o) => `'${o}'`).join(', '));
+    (s) => (Object.hasOwn(OUTPUTS, s) ? (s as TorchHeadOutput) : undefined), Object.keys(OUTPUTS).map((o) => `'${o}'`).join(', '));
   const source = `PyTorch ${torchModuleName(node)} state dict (safetensors)`;
   if (!embedNames.length && !headNames.length) {
     check(headSetting === undefined && outputSetting === undefined, 'OPTION',
@@ -98,7 +98,7 @@ export function torchToModel(st: SafetensorsFile, options: TorchOptions = {}, fi
       `${file}: '${m}.weight' is ${fmtDims(w.shape)}; expected [num_embeddings, ${node.inputSize}] (the recurrent module's input size)`);
     constants[`${m}.weight`] = f32(w.shape, toFloat32(w, `${m}.weight`));
     inputs.push({ name: 'ids', types: ['int64', 'int32'], dims: bf ? ['B', 'T'] : ['T', 'B'], optional: false,
-      doc: `token ids, 0..${w.shape[0] - 1}` });
+      doc: `token ids of nn.Embedding(${w.shape[0]}, ${w.shape[1]})`, range: [0, w.shape[0] - 1] });
     nodes.push(op('Gather', m, [`${m}.weight`, 'ids'], ['embedded'], { axis: 0 }));
     node.inputs.x = 'embedded';
     parts += `nn.Embedding(${w.shape[0]}, ${w.shape[1]}) -> `;

@@ -8,7 +8,7 @@ import type { DevVal, Val } from './ops/registry.js';
 import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
-import { type RecurrentState, type SlotNeed, StateStore, continueFeeds, selectRows, stateInputs } from './state.js';
+import { type RecurrentState, type SlotNeed, StateStore, batchAxis, continueFeeds, selectRows, stateInputs } from './state.js';
 import { ioDims } from './layout.js';
 import { validateRecurrent } from './recurrent.js';
 import { sizeOf } from './strided.js';
@@ -75,6 +75,11 @@ export class Executor {
   private readonly zeros = new Map<string, Tensor>();
   /** whether the state slots hold a state (from a step or setState) rather than waiting for the first step */
   private stateFilled = false;
+  /** dims of the state inputs fed to the first step, and its batch size: the stand-ins' sizes when no feed tells them */
+  private firstStateDims = new Map<string, number[]>();
+  private firstBatch = 0;
+  /** counts changes of the step() state, so a stream can tell that someone else moved it */
+  stateVersion = 0;
 
   constructor(
     private readonly rt: Runtime,
@@ -122,13 +127,14 @@ export class Executor {
   setState(state: RecurrentState): void {
     const nodes = this.recurrentNodes();
     StateStore.checkStreamable(nodes);
-    const needs = StateStore.needsOf(state, nodes, (n, B) => {
-      const d = ioDims(n, 1, B, n.layout === 'torch' && state[n.name]?.h?.dims.length === 2);
+    const [needs, checked] = StateStore.needsOf(state, nodes, (n, B, rank) => {
+      const d = ioDims(n, 1, B, n.layout === 'torch' && rank === 2);
       return [d.h as number[], d.c as number[]];
     });
     this.allocState(needs);
-    this.state.write(this.rt, state);
+    this.state.write(this.rt, checked);
     this.stateFilled = true;
+    this.stateVersion++;
   }
 
   /** Keeps the items `rows` of the carried state, in that order (item i continues old item rows[i]). */
@@ -145,6 +151,7 @@ export class Executor {
     this.capacity = 0;
     this.state.slots = [];
     this.stateFilled = false;
+    this.stateVersion++;
   }
 
   /** Writes a host value into wasm memory: float32 as f32, integers as i32. */
@@ -192,6 +199,13 @@ export class Executor {
       const others = ranks.filter((r) => r !== info.dims.length);
       check(ranks.includes(t.dims.length), 'INPUT',
         () => `input '${info.name}' must be ${info.dims.length}-D ${fmtDims(info.dims)}${others.length ? ` (or ${others.join(', ')}-D)` : ''}, got ${fmtDims(t.dims)}`);
+      if (info.range) {
+        const [lo, hi] = info.range, d = t.data as ArrayLike<number | bigint>;
+        for (let i = 0; i < d.length; i++) {
+          const v = Number(d[i]);
+          if (!(v >= lo && v <= hi)) throw new LstmWasmError('INPUT', `input '${info.name}' has ${d[i]} at flat index ${i}; its values must be in ${lo}..${hi} (${info.doc})`);
+        }
+      }
       if (t.dims.length === info.dims.length) {
         info.dims.forEach((want, i) => check(typeof want !== 'number' || t.dims[i] === want, 'INPUT',
           () => `input '${info.name}' ${fmtDims(t.dims)}: dim ${i} must be ${want} (the model declares ${fmtDims(info.dims)})`));
@@ -206,12 +220,18 @@ export class Executor {
   run(feeds: Feeds, fetches?: readonly string[], step = false): Record<string, Tensor> {
     if (step) StateStore.checkStreamable(this.recurrentNodes());
     if (step && this.stateFilled && feeds !== null && typeof feeds === 'object') {
+      const slot = this.state.slots[0], batch = slot.hDims[batchAxis(slot.node, slot.hDims.length)] ?? 1;
       feeds = continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => {
         const key = dims.join(',');
         let z = this.zeros.get(key);
         if (!z) this.zeros.set(key, (z = new Tensor('float32', new Float32Array(sizeOf(dims)), dims)));
         return z;
+      }, (name, axis) => {
+        const d = this.firstStateDims.get(name)?.[axis];
+        return d === this.firstBatch ? batch : d; // a dim no other input names (tf2onnx's unk__N): as on the first step
       });
+    } else if (step && feeds !== null && typeof feeds === 'object') {
+      for (const name of this.stateIns) if (feeds[name]?.dims) this.firstStateDims.set(name, [...feeds[name].dims]);
     }
     this.checkFeeds(feeds);
     const g = this.graph, rt = this.rt;
@@ -250,7 +270,8 @@ export class Executor {
       pn.outputs.forEach((o, i) => o && vals.set(o, outs[i]));
     }
 
-    if (step && this.state.needsAlloc(needs)) this.allocState(needs);
+    if (step && this.state.needsAlloc(needs, this.stateFilled)) this.allocState(needs);
+    if (step && !this.stateFilled) this.firstBatch = needs[0].hDims[batchAxis(needs[0].node, needs[0].hDims.length)] ?? 1;
 
     // 2. one run region: device values, per-run uploads, the largest scratch
     const ptr = new Map<string, number>();
@@ -285,6 +306,7 @@ export class Executor {
     const runTop = rt.mark(); // fed recurrent weights are packed above the region, for this run only
     try {
       for (const [pn, node] of translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
+      if (step) this.stateVersion++; // the state moves even if the run fails half-way
       this.runDevice(d, base, ptr, get, step);
       if (step) this.stateFilled = true;
     } finally {

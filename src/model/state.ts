@@ -44,8 +44,8 @@ export class StateStore {
    * Checks a step's state dims against the slots; returns true when slots must be (re)allocated. Different dims
    * (another batch size) are an error: the state belongs to the items it was computed for.
    */
-  needsAlloc(needs: readonly SlotNeed[]): boolean {
-    if (!this.slots.length) return true;
+  needsAlloc(needs: readonly SlotNeed[], filled: boolean): boolean {
+    if (!this.slots.length || !filled) return true; // nothing carried yet: size the slots for this step
     needs.forEach((w, i) => {
       const s = this.slots[i];
       check(same(s.hDims, w.hDims), 'INPUT',
@@ -76,22 +76,32 @@ export class StateStore {
     return out;
   }
 
-  /** Checks a state given to setState() against the nodes; returns the dims to allocate. */
-  static needsOf(state: RecurrentState, nodes: readonly RecurrentNode[], hDimsOf: (n: RecurrentNode, B: number) => [number[], number[]]): SlotNeed[] {
-    check(state !== null && typeof state === 'object', 'INPUT', 'setState(state): state must be an object of node name -> { h, c }');
+  /** Checks a state given to setState() against the nodes; returns the dims to allocate and the state as checked Tensors. */
+  static needsOf(given: RecurrentState, nodes: readonly RecurrentNode[], hDimsOf: (n: RecurrentNode, B: number, rank: number) => [number[], number[]]): [SlotNeed[], RecurrentState] {
+    check(given !== null && typeof given === 'object', 'INPUT', 'setState(state): state must be an object of node name -> { h, c }');
+    const state: RecurrentState = {};
     const names = nodes.map((n) => n.name);
-    for (const k of Object.keys(state)) check(names.includes(k), 'INPUT', () => `setState(): no recurrent node '${k}'; the nodes are ${names.join(', ')}`);
+    for (const k of Object.keys(given)) check(names.includes(k), 'INPUT', () => `setState(): no recurrent node '${k}'; the nodes are ${names.join(', ')}`);
     let B0: number | undefined;
-    return nodes.map((node) => {
-      const s = state[node.name];
-      check(s && typeof s === 'object' && s.h, 'INPUT', () => `setState(): missing state of node '${node.name}' ({ h${node.cell === 'lstm' ? ', c' : ''} })`);
+    const needs = nodes.map((node) => {
+      const raw = given[node.name];
+      check(raw && typeof raw === 'object' && raw.h, 'INPUT', () => `setState(): missing state of node '${node.name}' ({ h${node.cell === 'lstm' ? ', c' : ''} })`);
       const lstm = node.cell === 'lstm';
-      check(lstm ? s.c !== undefined : s.c === undefined, 'INPUT',
+      check(lstm ? raw.c !== undefined && raw.c !== null : raw.c === undefined, 'INPUT',
         () => `setState(): node '${node.name}' is ${lstm ? 'an LSTM and needs c' : `a ${node.cell.toUpperCase()} and has no c`}`);
+      const tensor = (t: Tensor, what: string): Tensor => {
+        try {
+          check(t !== null && typeof t === 'object', 'INPUT', 'not a Tensor');
+          return new Tensor(t.type, t.data as Float32Array, t.dims);
+        } catch (e) {
+          throw new LstmWasmError('INPUT', `setState(): ${what} of node '${node.name}': ${(e as Error).message.replace(/^Tensor: /, '')}`);
+        }
+      };
+      const s = (state[node.name] = { h: tensor(raw.h, 'h'), ...(lstm ? { c: tensor(raw.c!, 'c') } : {}) });
       const hd = s.h.dims;
       const B = hd.length === 3 ? (node.layout === 'onnx' && node.batchFirst ? hd[0] : hd[1]) : 1;
       B0 ??= B;
-      const [hDims, cDims] = hDimsOf(node, B);
+      const [hDims, cDims] = hDimsOf(node, B, hd.length);
       for (const [t, want, what] of [[s.h, hDims, 'h'], [s.c, cDims, 'c']] as const) {
         if (!t) continue;
         check(t.type === 'float32', 'INPUT', () => `setState(): ${what} of node '${node.name}' must be float32, got ${t.type}`);
@@ -103,6 +113,7 @@ export class StateStore {
       }
       return { node, hDims, cDims };
     });
+    return [needs, state];
   }
 
   write(rt: Runtime, state: RecurrentState): void {
@@ -140,7 +151,7 @@ export function stateInputs(g: Graph): Set<string> {
  * ones are filled with zeros, sized by binding the free dims of the fed inputs.
  */
 export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Record<string, T>, inputs: readonly ValueInfo[], state: Set<string>,
-  zeros: (dims: number[]) => T): Record<string, T> {
+  zeros: (dims: number[]) => T, fallback: (name: string, axis: number) => number | undefined = () => undefined): Record<string, T> {
   const out = { ...feeds };
   const bound = new Map<Dim, number>();
   for (const info of inputs) {
@@ -152,7 +163,7 @@ export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Reco
       () => `step(): '${name}' is where the first step starts; later steps continue from the carried state (set it with setState(), or resetState() to start over)`);
     const info = inputs.find((i) => i.name === name)!;
     if (info.optional) continue;
-    const dims = info.dims.map((d) => (typeof d === 'number' ? d : bound.get(d)));
+    const dims = info.dims.map((d, i) => (typeof d === 'number' ? d : bound.get(d) ?? fallback(name, i)));
     check(dims.every((d) => d !== undefined), 'INPUT',
       () => `step(): cannot size the unused initial state '${name}' ${fmtDims(info.dims)} from this step's inputs; feed it (it is ignored after the first step)`);
     out[name] = zeros(dims as number[]);
@@ -161,7 +172,7 @@ export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Reco
 }
 
 /** The batch axis of a node's state tensors: onnx layout=1 puts the batch first ([B, D, H]); otherwise [L*D, B, P]. */
-const batchAxis = (n: RecurrentNode, rank: number) => (rank === 2 ? -1 : n.layout === 'onnx' && n.batchFirst ? 0 : 1);
+export const batchAxis = (n: RecurrentNode, rank: number) => (rank === 2 ? -1 : n.layout === 'onnx' && n.batchFirst ? 0 : 1);
 
 /** A state whose item i is item rows[i] of `state` (beam search: which hypotheses continue, and from where). */
 export function selectRows(state: RecurrentState, nodes: readonly RecurrentNode[], rows: readonly number[]): RecurrentState {

@@ -110,6 +110,8 @@ export interface ValueInfo {
   dims: Dim[];
   /** Ranks accepted besides dims.length (PyTorch's unbatched 2-D input). */
   ranks?: number[];
+  /** Integer inputs: the values allowed, inclusive (token ids 0..V-1). */
+  range?: [number, number];
   optional: boolean;
   doc: string;
 }

@@ -19,12 +19,17 @@ export async function forecast(session: InferenceSession, series: readonly numbe
     `a prediction of the next step (${F} value${F > 1 ? 's' : ''} per step, like the input)`);
   session.resetState();
   let res = await session.step({ [seq.info.name]: sequenceTensor(seq, series, 'forecast'), ...requiredZeros(session, seq, 1) }, [out.name]);
+  let version = session.stateVersion;
   const result: number[][] = [];
   for (let k = 0; k < horizon; k++) {
     const p = Array.from(lastRow(res[out.name], 0, seq.batchFirst));
     check(p.every(Number.isFinite), 'NUMERIC', `forecast: step ${k} of output '${out.name}' ${fmtDims(out.dims)} is ${p}`);
     result.push(p);
-    if (k + 1 < horizon) res = await session.step({ [seq.info.name]: sequenceTensor(seq, [p], 'forecast') }, [out.name]);
+    if (k + 1 < horizon) {
+      check(session.stateVersion === version, 'INPUT', 'forecast: the session\'s step() state was changed by another call in the middle of this forecast; give each concurrent stream its own session');
+      res = await session.step({ [seq.info.name]: sequenceTensor(seq, [p], 'forecast') }, [out.name]);
+      version = session.stateVersion;
+    }
   }
   return F === 1 && typeof series[0] === 'number' ? result.map((r) => r[0]) : result;
 }

@@ -14,6 +14,12 @@ export class SessionTokenModel implements TokenModel {
   private readonly output: string;
   private readonly log: boolean;
   private rows = 0;
+  /** the session's stateVersion after this model's last step: anything else means another caller moved the state */
+  private version = -1;
+  /** what the scores are: logits, or log-probabilities (from a LogSoftmax, or the log of a Softmax) */
+  readonly scoreKind: 'logits' | 'log_probs';
+  /** the vocabulary size, when the model declares it */
+  readonly vocabSize: number | undefined;
 
   constructor(private readonly session: InferenceSession, io: TaskIO = {}) {
     this.seq = sequenceInput(session, io, 'generate');
@@ -25,9 +31,21 @@ export class SessionTokenModel implements TokenModel {
     check(kind !== 'sigmoid', 'MODEL', `generate: output '${out.name}' is a sigmoid (independent labels), not a distribution over the next token`);
     this.output = out.name;
     this.log = kind === 'probs'; // probabilities: decode on their logs
+    this.scoreKind = kind === 'logits' ? 'logits' : 'log_probs';
+    const V = out.dims[2];
+    this.vocabSize = typeof V === 'number' ? V : undefined;
   }
 
-  private scores(out: Record<string, import('../tensor.js').Tensor>, n: number): Float32Array[] {
+  /** Steps the session, first making sure no one else stepped it since this model did. */
+  private async step(feeds: Record<string, import('../tensor.js').Tensor>, first: boolean) {
+    check(first || this.session.stateVersion === this.version, 'INPUT',
+      'generate: the session\'s step() state was changed by another call in the middle of this generation; give each concurrent stream its own session');
+    const out = await this.session.step(feeds, [this.output]);
+    this.version = this.session.stateVersion;
+    return out;
+  }
+
+  private rowsOf(out: Record<string, import('../tensor.js').Tensor>, n: number): Float32Array[] {
     const t = out[this.output];
     return Array.from({ length: n }, (_, b) => {
       const row = lastRow(t, b, this.seq.batchFirst);
@@ -38,17 +56,22 @@ export class SessionTokenModel implements TokenModel {
   async prime(prompt: readonly number[]): Promise<Float32Array> {
     check(prompt.length > 0, 'INPUT', 'generate: the prompt is empty; a language model needs at least one token to continue');
     this.session.resetState();
-    const out = await this.session.step({ [this.seq.info.name]: sequenceTensor(this.seq, prompt, 'generate'), ...requiredZeros(this.session, this.seq, 1) }, [this.output]);
+    const out = await this.step({ [this.seq.info.name]: sequenceTensor(this.seq, prompt, 'generate'), ...requiredZeros(this.session, this.seq, 1) }, true);
     this.rows = 1;
-    return this.scores(out, 1)[0];
+    return this.rowsOf(out, 1)[0];
   }
 
   async advance(tokens: readonly number[], from: readonly number[]): Promise<Float32Array[]> {
-    if (from.length !== this.rows || from.some((r, i) => r !== i)) this.session.selectState(from);
+    if (from.length !== this.rows || from.some((r, i) => r !== i)) {
+      check(this.session.stateVersion === this.version, 'INPUT',
+        'generate: the session\'s step() state was changed by another call in the middle of this generation; give each concurrent stream its own session');
+      this.session.selectState(from);
+      this.version = this.session.stateVersion;
+    }
     this.rows = tokens.length;
     const ids = sequenceTensor({ ...this.seq, batchFirst: !this.seq.batchFirst }, tokens, 'generate'); // one step of n rows
-    const out = await this.session.step({ [this.seq.info.name]: ids }, [this.output]);
-    return this.scores(out, tokens.length);
+    const out = await this.step({ [this.seq.info.name]: ids }, false);
+    return this.rowsOf(out, tokens.length);
   }
 }
 
@@ -73,5 +96,9 @@ export async function* generate(session: InferenceSession, prompt: string | read
   check(typeof prompt !== 'string' || vocab, 'OPTION', 'generate: a text prompt needs a vocab to encode it; pass vocab or token ids');
   const ids = typeof prompt === 'string' ? vocab!.encode(prompt) : prompt;
   const model = new SessionTokenModel(session, { input, output, batchFirst });
+  check(!vocab || model.vocabSize === undefined || vocab.size === model.vocabSize, 'MODEL',
+    `generate: the vocabulary has ${vocab?.size} tokens but the model scores ${model.vocabSize}`);
+  check((decoding.repetitionPenalty ?? 1) === 1 || model.scoreKind === 'logits', 'OPTION',
+    'generate: repetitionPenalty scales logits (CTRL); this model outputs probabilities or log-probabilities, where it is not defined');
   for await (const id of decode(model, ids, decoding)) yield vocab ? { id, text: vocab.decode([id]) } : { id };
 }

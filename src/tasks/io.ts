@@ -28,7 +28,9 @@ const TIME = /^(t|time|times|seq|seq_len|sequence|sequence_length|len|length|ste
 
 /** Reads the model's own word on batch_first; undefined when it does not say. */
 function batchFirstOf(model: Model, info: ValueInfo): boolean | undefined {
-  if (model.source.startsWith('PyTorch')) return model.metadata.batch_first === 'true';
+  // a PyTorch model: its recurrent module's batch_first (from the metadata or the session option)
+  const torch = model.nodes.find((n) => n.op === 'recurrent' && n.layout === 'torch');
+  if (torch && torch.op === 'recurrent') return torch.batchFirst;
   if (model.source.startsWith('Keras')) return true; // Keras sequences are always (batch, time, features)
   const [a, b] = info.dims.map(String);
   if (BATCH.test(a) || TIME.test(b)) return true;
@@ -54,10 +56,20 @@ export function sequenceInput(session: InferenceSession, io: TaskIO, task: strin
 /** The op that computes a graph output (what a head's scores are: logits, probabilities, log-probabilities). */
 export type ScoreKind = 'logits' | 'probs' | 'log_probs' | 'sigmoid';
 
+/** Ops that pass values through unchanged (a Keras output ends Softmax -> Identity). */
+const PASS = new Set(['Identity', 'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Cast', 'Dropout']);
+
 export function scoreKind(model: Model, output: string): ScoreKind {
-  const node = model.nodes.find((n) => n.op === 'op' && n.outputs.includes(output));
-  const type = node && node.op === 'op' ? node.type : '';
-  return type === 'Softmax' ? 'probs' : type === 'LogSoftmax' ? 'log_probs' : type === 'Sigmoid' ? 'sigmoid' : 'logits';
+  let name = output;
+  for (;;) {
+    const node = model.nodes.find((n) => n.op === 'op' && n.outputs.includes(name));
+    const type = node && node.op === 'op' ? node.type : '';
+    if (node && node.op === 'op' && PASS.has(type)) {
+      name = node.inputs[0];
+      continue;
+    }
+    return type === 'Softmax' ? 'probs' : type === 'LogSoftmax' ? 'log_probs' : type === 'Sigmoid' ? 'sigmoid' : 'logits';
+  }
 }
 
 /** The output a task reads: the named one, or the first whose rank fits (`want` explains the shape in errors). */

@@ -9,7 +9,10 @@ export interface VocabOptions {
   unknown?: number;
   /** The id of padding (word vocabularies), if any; encode() never produces it. */
   pad?: number;
-  /** word: what a word is (a regular expression, applied to the whole text). Default /\S+/. */
+  /**
+   * word: what a word is — a JavaScript regular expression (run with the `u` flag) applied to the whole text. Default
+   * `\S+`. Note JavaScript's `\w` is ASCII-only where Python's is Unicode: write `[\p{L}\p{N}_]+` for Python's `\w+`.
+   */
   pattern?: string;
   /** word: lower-case the text before matching. */
   lowercase?: boolean;
@@ -33,6 +36,9 @@ export class Vocab {
 
   constructor(tokens: readonly string[], options: VocabOptions) {
     check(Array.isArray(tokens) && tokens.length > 0 && tokens.every((t) => typeof t === 'string'), 'MODEL', 'a vocabulary is a non-empty array of strings');
+    check(options !== null && typeof options === 'object', 'OPTION', "new Vocab(tokens, options): options must say at least { kind: 'char' | 'word' }");
+    check(options.kind !== 'char' || (options.pattern === undefined && options.lowercase === undefined), 'OPTION',
+      'a character vocabulary takes no pattern or lowercase (those split words)');
     check(options.kind === 'char' || options.kind === 'word', 'OPTION', `vocabulary kind must be 'char' or 'word', got ${JSON.stringify(options.kind)}`);
     for (const [k, v] of [['unknown', options.unknown], ['pad', options.pad]] as const) {
       check(v === undefined || (Number.isInteger(v) && v >= 0 && v < tokens.length), 'MODEL', `vocabulary ${k} id ${v} is not one of its ${tokens.length} ids`);
@@ -64,13 +70,15 @@ export class Vocab {
     check(o !== null && typeof o === 'object', 'MODEL', `${what}: expected a JSON object with "chars" or "words"`);
     const kind = Array.isArray(o.chars) ? 'char' : Array.isArray(o.words) ? 'word' : undefined;
     check(kind, 'MODEL', `${what}: expected a "chars" or a "words" array`);
+    const known = kind === 'char' ? ['chars', 'unknown', 'pad', 'labels'] : ['words', 'unknown', 'pad', 'labels', 'tokenizer', 'lowercase'];
+    for (const k of Object.keys(o)) check(known.includes(k), 'MODEL', `${what}: unknown key "${k}" for a ${kind === 'char' ? 'character' : 'word'} vocabulary; known: ${known.join(', ')}`);
     const num = (k: string) => {
       check(o[k] === undefined || Number.isInteger(o[k]), 'MODEL', `${what}: "${k}" must be a token id, got ${JSON.stringify(o[k])}`);
       return o[k] as number | undefined;
     };
     check(o.tokenizer === undefined || typeof o.tokenizer === 'string', 'MODEL', `${what}: "tokenizer" must be a regular expression string`);
     return new Vocab((kind === 'char' ? o.chars : o.words) as string[], {
-      kind, unknown: num('unknown'), pad: num('pad'), pattern: o.tokenizer as string | undefined, lowercase: o.lowercase === true,
+      kind, unknown: num('unknown'), pad: num('pad'), pattern: o.tokenizer as string | undefined, lowercase: kind === 'word' ? o.lowercase === true : undefined,
       labels: o.labels as string[] | undefined,
     });
   }
@@ -108,6 +116,7 @@ export class Vocab {
   }
 
   decode(ids: Iterable<number>): string {
+    check(ids !== null && typeof (ids as Iterable<number>)?.[Symbol.iterator] === 'function', 'INPUT', `decode(ids): ids must be an array of token ids, got ${String(ids)}`);
     const out: string[] = [];
     for (const id of ids) {
       check(Number.isInteger(id) && id >= 0 && id < this.tokens.length, 'INPUT', `token id ${id} is outside the vocabulary 0..${this.tokens.length - 1}`);
