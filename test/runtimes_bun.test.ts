@@ -8,7 +8,7 @@ const bun = (...args: string[]) => runOk(bin('bun'), args, { env: { NO_COLOR: '1
 describe('Bun', () => {
   for (const [name, bundle] of [['dist/index.js', ''], ['dist/inline.js', 'inline']]) {
     it(`${name} matches PyTorch (classifier, LM outputs, greedy ids)`, async () => {
-      const r = await bun('test/runtimes/probe_cli.mjs', ...(bundle ? [inlineAlone()] : []));
+      const r = await bun('test/runtimes/probe_cli.mjs', ...(bundle ? [inlineAlone('bun')] : []));
       const result = probeJson(r.stdout, r.stderr, 'bun probe_cli.mjs');
       console.log(`${(result as { runtime?: string }).runtime} ${name} (relaxed SIMD ${result.relaxedSimd}): worst error ${expectProbe(result, `Bun ${name}`).toExponential(1)}`);
     });

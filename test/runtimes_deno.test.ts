@@ -9,7 +9,7 @@ const deno = (...args: string[]) => runOk(bin('deno'), ['run', '--allow-read', '
 describe('Deno', () => {
   for (const [name, bundle] of [['dist/index.js', ''], ['dist/inline.js', 'inline']]) {
     it(`${name} matches PyTorch (classifier, LM outputs, greedy ids)`, async () => {
-      const r = await deno('test/runtimes/probe_cli.mjs', ...(bundle ? [inlineAlone()] : []));
+      const r = await deno('test/runtimes/probe_cli.mjs', ...(bundle ? [inlineAlone('deno')] : []));
       const result = probeJson(r.stdout, r.stderr, 'deno probe_cli.mjs');
       console.log(`${(result as { runtime?: string }).runtime} ${name} (relaxed SIMD ${result.relaxedSimd}): worst error ${expectProbe(result, `Deno ${name}`).toExponential(1)}`);
     });

@@ -20,7 +20,7 @@ describe('Node', () => {
   for (const relaxed of [false, true]) {
     it(`dist/inline.js alone in a folder (nothing beside it to fetch), ${relaxed ? 'relaxed' : 'plain'} SIMD build`, async () => {
       const flags = relaxed ? ['--experimental-wasm-relaxed-simd'] : [];
-      const r = await runOk(process.execPath, [...flags, cli, inlineAlone()]);
+      const r = await runOk(process.execPath, [...flags, cli, inlineAlone('node')]);
       const result = probeJson(r.stdout, r.stderr, 'node probe_cli.mjs');
       expect(result.relaxedSimd).toBe(relaxed);
       console.log(`Node inline.js (${relaxed ? 'relaxed' : 'plain'} SIMD): worst error ${expectProbe(result, `Node inline ${relaxed}`).toExponential(1)}`);

@@ -1,17 +1,16 @@
 // test/runtimes_workerd.test.ts: workerd (npm package `workerd`, the Cloudflare Workers runtime) — examples/worker/worker.mjs
 // serving POST /infer on 127.0.0.1 with the fixture models; the test posts tensors and checks the reply against PyTorch.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npy } from './helpers.js';
 import { type JsonTensor, expectTensorClose } from './runtimes/compare.js';
-import { bin, repo } from './runtimes/spawn.js';
+import { bin, repo, scratch } from './runtimes/spawn.js';
 
 const C = 'torch-onnx/classifier_bilstm/', L = 'torch-models/charlm_every_logits/';
-const dir = mkdtempSync(join(tmpdir(), 'lw-workerd-'));
+const dir = scratch('workerd');
 const embed = (file: string) => JSON.stringify(relative(dir, join(repo, file))); // capnp embeds relative paths only
 
 /** A free TCP port on 127.0.0.1 (asked of the OS, then released for workerd to take). */

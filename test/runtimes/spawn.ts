@@ -1,8 +1,6 @@
 // test/runtimes/spawn.ts: run another runtime's binary (from its npm package) and fail with its own words when it cannot.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,9 +37,17 @@ export async function runOk(cmd: string, args: string[], opts: Parameters<typeof
   return r;
 }
 
-/** dist/inline.js copied alone into a fresh folder: no lstm.wasm beside it, so it must run on what it embeds. */
-export function inlineAlone(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lw-inline-'));
-  copyFileSync(`${repo}dist/inline.js`, join(dir, 'inline.js'));
-  return join(dir, 'inline.js');
+/** A scratch folder of the tests, out/<name>/ (git-ignored), emptied first. */
+export function scratch(name: string): string {
+  const dir = `${repo}out/${name}/`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** dist/inline.js copied alone into out/inline-<runtime>/: no lstm.wasm beside it, so it must run on what it embeds. */
+export function inlineAlone(runtime: string): string {
+  const file = `${scratch(`inline-${runtime}`)}inline.js`;
+  copyFileSync(`${repo}dist/inline.js`, file);
+  return file;
 }
