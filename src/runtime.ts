@@ -70,7 +70,8 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   try {
     return await WebAssembly.compile(bytes as BufferSource);
   } catch (e) {
-    throw new LstmWasmError('RUNTIME', `cannot compile the wasm core: ${(e as Error).message}`);
+    throw new LstmWasmError('RUNTIME', `cannot compile the wasm core: ${(e as Error).message}; where wasm cannot be compiled at ` +
+      'run time (Cloudflare Workers, workerd), import lstm.wasm (lstm-wasm/lstm.wasm) as a module and pass it as the `wasm` option');
   }
 }
 
