@@ -6,7 +6,7 @@ const M = 'examples/models';
 const series = Array.from({ length: 96 }, (_, t) => 0.6 * Math.sin((2 * Math.PI * t) / 24) + 0.3 * Math.sin((2 * Math.PI * t) / 9 + 1) + 0.002 * t);
 
 const demos = [
-  ['generate', [`${M}/charlm/model.safetensors`, '--prompt', 'And God said, ', '--max-tokens', '160', '--temperature', '0.7', '--top-k', '12', '--seed', '7']],
+  ['generate', [`${M}/charlm/model.safetensors`, '--prompt', 'And God said, ', '--max-tokens', '160', '--temperature', '0.6', '--top-k', '10', '--seed', '5']],
   ['classify', [`${M}/topic/model.onnx`, '--text', 'And the LORD spake unto Moses, saying, Speak unto the children of Israel',
     '--text', 'Grace be unto you, and peace, from God our Father, and from the Lord Jesus Christ']],
   ['forecast', [`${M}/forecast/model.safetensors`, '--series', series.map((v) => v.toFixed(4)).join(','), '--horizon', '48']],

@@ -42,6 +42,7 @@ export async function generate(args: string[], io: Io): Promise<void> {
   set('seed', 'seed');
   const write = io.write ?? ((s: string) => io.out(s));
   const prompt = ids ?? values.prompt!;
+  if (typeof prompt === 'string') write(prompt); // the continuation reads on from the prompt
   for await (const t of generateTokens(session, prompt, { ...options, vocab, input: values.input, output: values.output })) {
     write(t.text !== undefined ? (vocab!.kind === 'word' ? ` ${t.text}` : t.text) : `${t.id} `);
   }
