@@ -1,6 +1,7 @@
 // bench/stream.mjs: npm run bench:step — latency of one streamed time step (C2: LSTM B1 I128 H256), lstm-wasm's
 // step() (state kept in wasm) beside onnxruntime-web / onnxruntime-node (state fed in and read out each call) and a
 // stateful tf.layers LSTM on tfjs-backend-wasm. Single thread, systems interleaved in rounds, states checked.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as ortNodeLib from 'onnxruntime-node';
 import * as ortWebLib from 'onnxruntime-web';
@@ -115,10 +116,16 @@ for (let r = -1; r < ROUNDS; r++) {
 }
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const ours0 = med(per['lstm-wasm step()']);
-console.log(`one streamed step, LSTM I${I} H${H} B1, ${cpus()[0].model}, Node ${process.version} (${hasRelaxedSimd() ? 'lstm-relaxed.wasm' : 'lstm.wasm'}), median of ${ROUNDS} rounds of ${STEPS} steps`);
-console.log('| system | µs per step | steps/s | lstm-wasm is |');
-console.log('|---|---:|---:|---:|');
-for (const [name, a] of Object.entries(per)) {
-  const us = med(a);
-  console.log(`| ${name} | ${us.toFixed(1)} | ${Math.round(1e6 / us).toLocaleString('en-US')} | ${name.startsWith('lstm-wasm') ? '—' : `${(us / ours0).toFixed(2)}× faster`} |`);
-}
+const lines = [
+  `one streamed step, LSTM I${I} H${H} B1, ${cpus()[0].model}, Node ${process.version} (${hasRelaxedSimd() ? 'lstm-relaxed.wasm' : 'lstm.wasm'}), median of ${ROUNDS} rounds of ${STEPS} steps`,
+  '', '| system | µs per step | steps/s | lstm-wasm is |', '|---|---:|---:|---:|',
+  ...Object.entries(per).map(([name, a]) => {
+    const us = med(a);
+    return `| ${name} | ${us.toFixed(1)} | ${Math.round(1e6 / us).toLocaleString('en-US')} | ${name.startsWith('lstm-wasm') ? '—' : `${(us / ours0).toFixed(2)}× faster`} |`;
+  }),
+];
+console.log(lines.join('\n'));
+mkdirSync(new URL('results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('results/step.md', import.meta.url), lines.join('\n') + '\n');
+writeFileSync(new URL('results/step.json', import.meta.url), JSON.stringify({ cpu: cpus()[0].model, node: process.version, steps: STEPS, rounds: ROUNDS,
+  usPerStep: Object.fromEntries(Object.entries(per).map(([n, a]) => [n, med(a)])) }, null, 2) + '\n');
