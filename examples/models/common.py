@@ -88,6 +88,22 @@ def save_json(path, obj):
         f.write("\n")
 
 
+def start_run(out, fix):
+    """What every training script does first: seed torch and numpy (0), 2 torch threads, make the output folders.
+    Returns (start time, numpy RandomState, Log)."""
+    import time
+
+    import torch
+    t_start = time.time()
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    rs = np.random.RandomState(0)
+    log = Log()
+    os.makedirs(out, exist_ok=True)
+    os.makedirs(fix, exist_ok=True)
+    return t_start, rs, log
+
+
 class Log:
     """Print and keep every line, to write train.log at the end."""
 

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import FIXTURES, HERE, Log, file_sizes, kjv_verses, save_json, save_npy, save_safetensors, text_sha256
+from common import start_run, FIXTURES, HERE, Log, file_sizes, kjv_verses, save_json, save_npy, save_safetensors, text_sha256
 
 OUT = os.path.join(HERE, "charlm")
 FIX = os.path.join(FIXTURES, "charlm")
@@ -89,13 +89,7 @@ def greedy(model, prompt_ids, n):
 
 
 def main():
-    t_start = time.time()
-    torch.manual_seed(0)
-    torch.set_num_threads(2)
-    rs = np.random.RandomState(0)
-    log = Log()
-    os.makedirs(OUT, exist_ok=True)
-    os.makedirs(FIX, exist_ok=True)
+    t_start, rs, log = start_run(OUT, FIX)
 
     verses = kjv_verses()
     # Hold out every 50th chapter (24 chapters, ~2% of the text) to measure the loss on unseen text.

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import FIXTURES, HERE, Log, file_sizes, save_json, save_npy, save_safetensors
+from common import start_run, FIXTURES, HERE, Log, file_sizes, save_json, save_npy, save_safetensors
 
 OUT = os.path.join(HERE, "forecast")
 FIX = os.path.join(FIXTURES, "forecast")
@@ -66,13 +66,7 @@ def autoregress(model, x, horizon):
 
 
 def main():
-    t_start = time.time()
-    torch.manual_seed(0)
-    torch.set_num_threads(2)
-    rs = np.random.RandomState(0)
-    log = Log()
-    os.makedirs(OUT, exist_ok=True)
-    os.makedirs(FIX, exist_ok=True)
+    t_start, rs, log = start_run(OUT, FIX)
 
     model = Forecast()
     n_params = sum(p.numel() for p in model.parameters())

@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import FIXTURES, HERE, Log, file_sizes, kjv_verses, save_json, save_npy, save_safetensors, text_sha256
+from common import start_run, FIXTURES, HERE, Log, file_sizes, kjv_verses, save_json, save_npy, save_safetensors, text_sha256
 
 OUT = os.path.join(HERE, "topic")
 FIX = os.path.join(FIXTURES, "topic")
@@ -81,13 +81,7 @@ def predict(model, seqs):
 
 
 def main():
-    t_start = time.time()
-    torch.manual_seed(0)
-    torch.set_num_threads(2)
-    rs = np.random.RandomState(0)
-    log = Log()
-    os.makedirs(OUT, exist_ok=True)
-    os.makedirs(FIX, exist_ok=True)
+    t_start, rs, log = start_run(OUT, FIX)
 
     verses = kjv_verses()
     tokens = [tokenize(v[4]) for v in verses]
