@@ -14,7 +14,8 @@ export const ACT_ELU: i32 = 8; // x >= 0 ? x : alpha*(e^x - 1)
 export const ACT_SOFTSIGN: i32 = 9; // x / (1 + |x|)
 export const ACT_SOFTPLUS: i32 = 10; // log(1 + e^x)
 export const ACT_SELU: i32 = 11; // beta * (x >= 0 ? x : alpha*(e^x - 1))
-export const ACT_COUNT: i32 = 12;
+export const ACT_SQRT: i32 = 12; // sqrt(x); NaN below 0
+export const ACT_COUNT: i32 = 13;
 
 @inline function splat(v: f32): v128 {
   return f32x4.splat(v);
@@ -144,6 +145,8 @@ const BIAS127 = memory.data<i32>([127, 127, 127, 127], 16);
       return f32x4.add(relu4(x), log1p4_unit(exp4_nonpos(v128.or(x, v128.load(SIGN)))));
     case ACT_SELU:
       return f32x4.mul(splat(beta), elu4(x, alpha));
+    case ACT_SQRT:
+      return f32x4.sqrt(x);
   }
   return x; // the host accepts only the codes above
 }

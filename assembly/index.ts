@@ -2,12 +2,15 @@
 export { arena_alloc, arena_mark, arena_reset } from './arena';
 export { act_f32 } from './activations';
 export { gemm_panel16_f32, gemv_panel16_f32, matmul_panel16_f32, pack_panel16_f32, pack_panel16_strided_f32 } from './gemm';
-export { BIN_ADD, BIN_DIV, BIN_MUL, BIN_SUB, binary4_f32, copy4_f32, find_nonfinite_f32, gather_f32, reduce_max_f32, reduce_sum_f32, softmax_f32 } from './ops';
+export {
+  BIN_ADD, BIN_DIV, BIN_MUL, BIN_POW, BIN_SUB, PAD_CONSTANT, PAD_EDGE, PAD_REFLECT, PAD_WRAP, binary4_f32, copy4_f32, find_nonfinite_f32, gather_f32,
+  im2col1d_f32, pad_axis_f32, reduce_max_f32, reduce_sum_f32, softmax_f32,
+} from './ops';
 export { recurrent_seq_f32, recurrent_workspace_bytes } from './seq';
 export { gemv_q8, pack_q8_f32, q8_panel_bytes_of, quant_i16_f32 } from './q8';
 export {
   ACT_AFFINE, ACT_COUNT, ACT_ELU, ACT_HARD_SIGMOID, ACT_LEAKY_RELU, ACT_RELU, ACT_SCALED_TANH, ACT_SELU, ACT_SIGMOID,
-  ACT_SOFTPLUS, ACT_SOFTSIGN, ACT_TANH, ACT_THRESHOLDED_RELU,
+  ACT_SOFTPLUS, ACT_SOFTSIGN, ACT_SQRT, ACT_TANH, ACT_THRESHOLDED_RELU,
 } from './activations';
 export {
   CELL_GRU, CELL_LSTM, CELL_RNN, FLAG_INPUT_FORGET, FLAG_LINEAR_BEFORE_RESET, FLAG_Q8, FLAG_REVERSE, FLAG_WH_WIDE, FLAG_WX_WIDE, IO_B, IO_C0, IO_CN, IO_CSB,

@@ -6,19 +6,31 @@ export const BIN_ADD: i32 = 0;
 export const BIN_SUB: i32 = 1;
 export const BIN_MUL: i32 = 2;
 export const BIN_DIV: i32 = 3;
+export const BIN_POW: i32 = 4;
+
+// a^b; b = 2 (the common square) exactly as a*a
+@inline function pow1(a: f32, b: f32): f32 {
+  return b == 2 ? a * a : Mathf.pow(a, b);
+}
 
 @inline function bin4(op: i32, a: v128, b: v128): v128 {
   if (op == BIN_ADD) return f32x4.add(a, b);
   if (op == BIN_SUB) return f32x4.sub(a, b);
   if (op == BIN_MUL) return f32x4.mul(a, b);
-  return f32x4.div(a, b);
+  if (op == BIN_DIV) return f32x4.div(a, b);
+  let r = a; // no vector pow: lane by lane
+  r = f32x4.replace_lane(r, 0, pow1(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
+  r = f32x4.replace_lane(r, 1, pow1(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
+  r = f32x4.replace_lane(r, 2, pow1(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
+  return f32x4.replace_lane(r, 3, pow1(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
 }
 
 @inline function bin1(op: i32, a: f32, b: f32): f32 {
   if (op == BIN_ADD) return a + b;
   if (op == BIN_SUB) return a - b;
   if (op == BIN_MUL) return a * b;
-  return a / b;
+  if (op == BIN_DIV) return a / b;
+  return pow1(a, b);
 }
 
 @inline function i4(p: usize, k: i32): i32 {
@@ -198,6 +210,54 @@ export function reduce_max_f32(out: usize, x: usize, outer: i32, n: i32, inner: 
       let m: f32 = -Infinity;
       for (let i = 0; i < n; i++) m = Mathf.max(m, load<f32>(px + <usize>i * row + (<usize>c << 2)));
       store<f32>(po + (<usize>c << 2), m);
+    }
+  }
+}
+
+export const PAD_CONSTANT: i32 = 0;
+export const PAD_REFLECT: i32 = 1;
+export const PAD_EDGE: i32 = 2;
+export const PAD_WRAP: i32 = 3;
+
+/**
+ * out (outer, L + left + right, inner) = x (outer, L, inner) padded along its middle axis (a negative pad crops):
+ * constant `value`, reflect (mirrored without repeating the edge), edge (repeated), or wrap (periodic).
+ */
+export function pad_axis_f32(out: usize, x: usize, outer: i32, L: i32, inner: i32, left: i32, right: i32, mode: i32, value: f32): void {
+  const n = L + left + right, row = <usize>inner << 2;
+  for (let o = 0; o < outer; o++) {
+    const po = out + <usize>o * n * row, px = x + <usize>o * L * row;
+    for (let p = 0; p < n; p++) {
+      let i = p - left;
+      if (i < 0 || i >= L) {
+        if (mode == PAD_CONSTANT) {
+          const d = po + <usize>p * row;
+          for (let c = 0; c < inner; c++) store<f32>(d + (<usize>c << 2), value);
+          continue;
+        }
+        if (mode == PAD_REFLECT) i = i < 0 ? -i : 2 * (L - 1) - i; // the host checks that pads are < L
+        else if (mode == PAD_EDGE) i = i < 0 ? 0 : L - 1;
+        else i = ((i % L) + L) % L;
+      }
+      memory.copy(po + <usize>p * row, px + <usize>i * row, row);
+    }
+  }
+}
+
+/**
+ * cols (Lout, C*K) = the windows of x (C, L) a 1-D convolution reads: cols[l, c*K + k] = x[c, l*stride + k*dilation - padL],
+ * zero outside x.
+ */
+export function im2col1d_f32(cols: usize, x: usize, C: i32, L: i32, K: i32, stride: i32, dilation: i32, padL: i32, Lout: i32): void {
+  const CK = C * K;
+  for (let l = 0; l < Lout; l++) {
+    const row = cols + <usize>l * CK * 4;
+    for (let c = 0; c < C; c++) {
+      const src = x + <usize>c * L * 4;
+      for (let k = 0; k < K; k++) {
+        const i = l * stride + k * dilation - padL;
+        store<f32>(row + (<usize>(c * K + k) << 2), i >= 0 && i < L ? load<f32>(src + (<usize>i << 2)) : 0);
+      }
     }
   }
 }

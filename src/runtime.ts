@@ -27,6 +27,8 @@ export interface CoreExports {
   reduce_sum_f32(out: number, x: number, outer: number, n: number, inner: number, scale: number): void;
   find_nonfinite_f32(x: number, n: number): number;
   reduce_max_f32(out: number, x: number, outer: number, n: number, inner: number): void;
+  pad_axis_f32(out: number, x: number, outer: number, L: number, inner: number, left: number, right: number, mode: number, value: number): void;
+  im2col1d_f32(cols: number, x: number, C: number, L: number, K: number, stride: number, dilation: number, padL: number, Lout: number): void;
   /** f64, so sizes past 4 GiB do not wrap */
   recurrent_workspace_bytes(kind: number, HP: number, PP: number, B: number, K: number): number;
   pack_q8_f32(panels: number, scales: number, w: number, M: number, K: number, ldw: number, wide: number): void;

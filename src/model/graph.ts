@@ -6,6 +6,7 @@ import { recurrentInputs, recurrentOutputs } from './ops/rnn.js';
 import './ops/shape.js';
 import './ops/math.js';
 import './ops/keras.js';
+import './ops/conv.js';
 import type { DType, HostTensor, Model, Node, OpNode, ValueInfo } from './types.js';
 
 export interface PlacedNode {

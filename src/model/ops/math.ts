@@ -1,4 +1,4 @@
-// model/ops/math.ts: arithmetic, activations, softmax, MatMul/Gemm and ReduceMean — host reference and wasm kernel.
+// model/ops/math.ts: arithmetic, Pow, activations, softmax, MatMul/Gemm and reductions — host reference and wasm kernel.
 import { check, fmtDims } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { Device } from '../device.js';
@@ -40,12 +40,46 @@ register(Object.keys(BIN), {
   },
 });
 
-// ---- Sigmoid, Tanh, Relu ----
+// ---- Pow: X^Y, broadcasting; Y may be another number type (it is read as float) ----
+
+register(['Pow'], {
+  attrs: {}, inputs: [2, 2], outputs: [1, 1],
+  dtypes: (node, [a, b]) => {
+    check(a !== 'bool' && b !== 'bool', 'MODEL', () => `${where(node)}: needs number inputs, got ${a} and ${b}`);
+    return [a!];
+  },
+  infer: (node, [a, b]) => [{ dtype: a!.dtype, dims: broadcast(a!.dims, b!.dims, where(node)) }],
+  host: (node, [a, b]) => {
+    const dims = broadcast(a!.dims, b!.dims, where(node));
+    const out = hostTensor(a!.dtype, dims);
+    const sa = broadcastStrides(a!.dims, dims), sb = broadcastStrides(b!.dims, dims);
+    let o = 0;
+    forOuter(dims.length ? dims : [1], [sa.length ? sa : [0], sb.length ? sb : [0]], 0, ([pa, pb]) => {
+      const x = a!.data[pa], y = b!.data[pb];
+      const v = y === 2 ? x * x : x ** y;
+      out.data[o++] = a!.dtype === 'float32' ? v : Math.trunc(v);
+    });
+    return [out];
+  },
+  device: (d, node, [a, b], [out]) => {
+    let bp = b!.ptr;
+    if (b!.dtype !== 'float32') { // an integer exponent, known on the host: as floats in scratch
+      check(b!.data !== undefined, 'UNSUPPORTED', () => `${where(node)}: an integer exponent must be known before the run`);
+      d.rt.f32(d.scratch, b!.data.length).set(b!.data);
+      bp = d.scratch;
+    }
+    d.binary(d.k.BIN_POW, out.ptr, a!.ptr, broadcastStrides(a!.dims, out.dims), bp, broadcastStrides(b!.dims, out.dims), out.dims);
+  },
+  scratch: (_node, [, b]) => (b!.dtype === 'float32' ? 0 : sizeOf(b!.dims) * 4),
+});
+
+// ---- Sigmoid, Tanh, Relu, Sqrt ----
 
 const ACT: Record<string, [string, (x: number) => number]> = {
   Sigmoid: ['ACT_SIGMOID', (x) => 1 / (1 + Math.exp(-x))],
   Tanh: ['ACT_TANH', Math.tanh],
   Relu: ['ACT_RELU', (x) => Math.max(x, 0)],
+  Sqrt: ['ACT_SQRT', Math.sqrt],
 };
 register(Object.keys(ACT), {
   attrs: {}, inputs: [1, 1], outputs: [1, 1],
@@ -124,10 +158,10 @@ function hostMatmul(a: ArrayLike<number>, b: ArrayLike<number>, out: Float32Arra
 function packB(d: Device, panels: number, b: number, K: number, N: number, rsB: number, csB: number, scale: number) {
   d.rt.core.pack_panel16_strided_f32(panels, b, N, K, csB, rsB, scale);
 }
-const panelBytes = (K: number, N: number) => Math.ceil(N / 16) * 16 * K * 4;
+export const panelBytes = (K: number, N: number) => Math.ceil(N / 16) * 16 * K * 4;
 
 /** Plan time: packs a constant B (K, N) (read at strides rsB, csB, times scale) once into the arena. */
-function packConstant(rt: Runtime, node: OpNode, b: HostTensor, K: number, N: number, rsB: number, csB: number, scale: number): number {
+export function packConstant(rt: Runtime, node: OpNode, b: HostTensor, K: number, N: number, rsB: number, csB: number, scale: number): number {
   check(b.dtype === 'float32', 'MODEL', () => `${where(node)}: B must be float32, got ${b.dtype}`);
   const panels = rt.alloc(panelBytes(K, N), `${where(node)} packed weights`);
   const top = rt.mark();

@@ -105,6 +105,12 @@ register(['Shape'], {
   host: (node, ins) => [shapeOf(node, ins[0]!.dims) as HostTensor],
 });
 
+register(['Size'], {
+  attrs: {}, inputs: [1, 1], outputs: [1, 1], dimsOnly: true, dtypes: () => ['int64'],
+  infer: (_node, ins) => [{ dtype: 'int64', dims: [], data: Float64Array.of(sizeOf(ins[0]!.dims)) }],
+  host: (_node, ins) => [{ dtype: 'int64', dims: [], data: Float64Array.of(sizeOf(ins[0]!.dims)) }],
+});
+
 register(['ConstantOfShape'], {
   attrs: { value: 'tensor' }, inputs: [1, 1], outputs: [1, 1], hostInputs: () => [0],
   dtypes: (node) => [(node.attrs.value as HostTensor | undefined)?.dtype ?? 'float32'],
