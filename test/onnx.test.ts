@@ -85,6 +85,8 @@ describe('bad models: a specific error at load time', () => {
     ['lstm_runtime_weights', 'UNSUPPORTED', /LSTM node 'lstm0': W \('W2'\) must be a constant or a graph input/],
     ['lstm_bad_direction', 'MODEL', /LSTM node 'lstm0': direction 'sideways' is not forward, reverse or bidirectional/],
     ['lstm_bad_activation', 'UNSUPPORTED', /LSTM node 'lstm0': activation 'Gelu' is not one of Sigmoid/],
+    ['loop', 'UNSUPPORTED', /Loop node 'loop0': attribute 'body' is a subgraph; only If's then_branch and else_branch are supported/],
+    ['if_mixed_branches', 'UNSUPPORTED', /If node 'if0': output 0 is computed in wasm in one branch and on the host in the other/],
     ['cast_device_to_int', 'UNSUPPORTED', /Cast node 'cast0': Cast needs the values of 'r' on the host, but they are computed in wasm/],
   ];
   for (const [name, code, re] of cases) it(name, () => expectError(() => InferenceSession.create(bad(name)), code, re));

@@ -4,9 +4,11 @@ import { REGISTRY, checkNode } from '../model/ops/registry.js';
 import '../model/ops/math.js';
 import '../model/ops/shape.js';
 import '../model/ops/keras.js';
-import type { AttrValue, DType, HostTensor, Model, Node, ValueInfo } from '../model/types.js';
+import '../model/ops/conv.js';
+import '../model/ops/control.js';
+import type { AttrValue, DType, HostTensor, Model, Node, OpNode, SubGraph, ValueInfo } from '../model/types.js';
 import { type OnnxRecurrentOp, onnxRecurrent, onnxRecurrentTemplate } from './onnx_recurrent.js';
-import { type OnnxAttributeProto, type OnnxTensorProto, type OnnxValueInfoProto, decodeModel } from './onnx_proto.js';
+import { type OnnxAttributeProto, type OnnxGraphProto, type OnnxNodeProto, type OnnxTensorProto, type OnnxValueInfoProto, decodeModel } from './onnx_proto.js';
 
 /** Default-domain opsets whose semantics this importer implements. */
 export const OPSET_RANGE = [7, 23] as const;
@@ -101,28 +103,60 @@ function valueInfo(v: OnnxValueInfoProto, doc: string, where: string): ValueInfo
   return { name: v.name, types, dims, optional: false, doc, ...(v.shape ? {} : { ranks: [] }) };
 }
 
-/** Parses and translates an ONNX model; `file` names it in errors. */
-export function onnxToModel(bytes: Uint8Array, file = 'model'): Model {
-  const m = decodeModel(bytes, file);
-  const g = m.graph;
-  check(g !== undefined, 'FORMAT', `${file}: the ModelProto has no graph`);
-  const opset = m.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
-  check(opset >= OPSET_RANGE[0] && opset <= OPSET_RANGE[1], 'UNSUPPORTED',
-    `${file}: default-domain opset ${opset || '(none)'} is outside the supported ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}`);
-  check(g.sparseInitializers === 0, 'UNSUPPORTED', `${file}: sparse initializers are not supported`);
+interface TranslateCtx {
+  /** initializers and folded values of this graph and the graphs around it (ONNX names are unique across them) */
+  constants: Record<string, HostTensor>;
+  inputs: ValueInfo[];
+  file: string;
+  opset: number;
+}
 
-  const constants: Record<string, HostTensor> = {};
-  for (const t of g.initializers) constants[t.name] = tensorOf(t, `${file}: initializer '${t.name}'`);
-  const inputs = g.inputs.filter((v) => !(v.name in constants)).map((v) => valueInfo(v, 'graph input', `${file}: graph input`));
-  const outputs = g.outputs.map((v) => valueInfo(v, 'graph output', `${file}: graph output`));
+/** A branch of If: its initializers join the constants, its nodes are translated like the main graph's. */
+function subgraphOf(g: OnnxGraphProto, ctx: TranslateCtx, where: string): SubGraph {
+  check(g.sparseInitializers === 0, 'UNSUPPORTED', `${where}: sparse initializers are not supported`);
+  for (const t of g.initializers) ctx.constants[t.name] = tensorOf(t, `${where}: initializer '${t.name}'`);
+  return { subgraph: true, nodes: translateNodes(g.nodes, ctx), outputs: g.outputs.map((o) => o.name) };
+}
 
+/** Translates a graph's nodes: recurrent ops to recurrent nodes, constants folded, If on a known condition inlined. */
+function translateNodes(pnodes: OnnxNodeProto[], ctx: TranslateCtx): Node[] {
+  const { constants, inputs, opset } = ctx;
   const nodes: Node[] = [];
-  g.nodes.forEach((p, i) => {
+  // Constant nodes and subgraphs of constants are folded here, so recurrent weights computed from constants work
+  const emit = (node: OpNode) => {
+    if (REGISTRY[node.type] && node.type !== 'If' && node.inputs.every((n) => n === '' || n in constants)) {
+      const def = checkNode(node, opset);
+      const results = def.host(node, node.inputs.map((n) => (n ? constants[n] : undefined)), opset);
+      node.outputs.forEach((o, k) => o && (constants[o] = results[k]));
+      return;
+    }
+    nodes.push(node);
+  };
+  pnodes.forEach((p, i) => {
     const name = p.name || `${p.opType}_${i}`;
     const where = `${p.opType} node '${name}'`;
     check(p.domain === '' || p.domain === 'ai.onnx', 'UNSUPPORTED', `${where}: domain '${p.domain}' is not supported (only the default ONNX domain)`);
     const attrs: Record<string, AttrValue> = {};
-    for (const a of p.attributes) attrs[a.name] = attrOf(a, where);
+    for (const a of p.attributes) {
+      if (a.g || a.graphs.length) {
+        check(p.opType === 'If' && a.g && (a.name === 'then_branch' || a.name === 'else_branch'), 'UNSUPPORTED',
+          () => `${where}: attribute '${a.name}' is a subgraph; only If's then_branch and else_branch are supported`);
+        attrs[a.name] = subgraphOf(a.g, ctx, `${where} ${a.name}`);
+      } else attrs[a.name] = attrOf(a, where);
+    }
+    if (p.opType === 'If') {
+      // a condition known at load (a constant, or computed from constants): the chosen branch replaces the node
+      const [cond] = p.inputs, c = constants[cond];
+      if (c) {
+        check(c.data.length === 1, 'MODEL', () => `${where}: the condition '${cond}' must hold one value, got ${fmtDims(c.dims)}`);
+        const branch = attrs[c.data[0] ? 'then_branch' : 'else_branch'] as SubGraph | undefined;
+        check(branch, 'MODEL', () => `${where}: has no ${c.data[0] ? 'then_branch' : 'else_branch'}`);
+        check(branch.outputs.length === p.outputs.length, 'MODEL', () => `${where}: the branch gives ${branch.outputs.length} outputs, the node ${p.outputs.length}`);
+        nodes.push(...branch.nodes);
+        branch.outputs.forEach((o, k) => emit({ op: 'op', type: 'Identity', name: `${name}/out${k}`, inputs: [o], outputs: [p.outputs[k]], attrs: {} }));
+        return;
+      }
+    }
     const ins = p.inputs, outs = p.outputs;
     if (p.opType === 'LSTM' || p.opType === 'GRU' || p.opType === 'RNN') {
       check(ins.length >= 3 && ins[0] && ins[1] && ins[2], 'MODEL', `${where}: needs inputs X, W and R`);
@@ -159,22 +193,44 @@ export function onnxToModel(bytes: Uint8Array, file = 'model'): Model {
       }, io));
       return;
     }
-    const node = { op: 'op' as const, type: p.opType, name, inputs: [...ins], outputs: [...outs], attrs };
-    // Constant nodes and subgraphs of constants are folded here, so recurrent weights computed from constants work
-    if (REGISTRY[p.opType] && ins.every((n) => n === '' || n in constants)) {
-      const def = checkNode(node, opset);
-      const results = def.host(node, ins.map((n) => (n ? constants[n] : undefined)), opset);
-      outs.forEach((o, k) => o && (constants[o] = results[k]));
-      return;
-    }
-    nodes.push(node);
+    emit({ op: 'op' as const, type: p.opType, name, inputs: [...ins], outputs: [...outs], attrs });
   });
+  return nodes;
+}
+
+/** Parses and translates an ONNX model; `file` names it in errors. */
+export function onnxToModel(bytes: Uint8Array, file = 'model'): Model {
+  const m = decodeModel(bytes, file);
+  const g = m.graph;
+  check(g !== undefined, 'FORMAT', `${file}: the ModelProto has no graph`);
+  const opset = m.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  check(opset >= OPSET_RANGE[0] && opset <= OPSET_RANGE[1], 'UNSUPPORTED',
+    `${file}: default-domain opset ${opset || '(none)'} is outside the supported ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}`);
+  check(g.sparseInitializers === 0, 'UNSUPPORTED', `${file}: sparse initializers are not supported`);
+
+  const constants: Record<string, HostTensor> = {};
+  for (const t of g.initializers) constants[t.name] = tensorOf(t, `${file}: initializer '${t.name}'`);
+  const inputs = g.inputs.filter((v) => !(v.name in constants)).map((v) => valueInfo(v, 'graph input', `${file}: graph input`));
+  const outputs = g.outputs.map((v) => valueInfo(v, 'graph output', `${file}: graph output`));
+
+  const nodes = translateNodes(g.nodes, { constants, inputs, file, opset });
   // constants read only by translated recurrent nodes now live in those nodes: drop the raw copies
   const used = new Set(outputs.map((o) => o.name));
-  for (const n of nodes) {
-    const names = n.op === 'op' ? n.inputs : [...Object.values(n.inputs), ...Object.values(n.runtimeWeights ?? {})];
-    for (const name of names) if (typeof name === 'string') used.add(name);
-  }
+  const use = (list: Node[]): void => {
+    for (const n of list) {
+      const names = n.op === 'op' ? n.inputs : [...Object.values(n.inputs), ...Object.values(n.runtimeWeights ?? {})];
+      for (const name of names) if (typeof name === 'string') used.add(name);
+      if (n.op === 'op') {
+        for (const a of Object.values(n.attrs)) {
+          if (typeof a === 'object' && 'subgraph' in a) {
+            use(a.nodes);
+            a.outputs.forEach((o) => used.add(o));
+          }
+        }
+      }
+    }
+  };
+  use(nodes);
   for (const name of Object.keys(constants)) if (!used.has(name)) delete constants[name];
   const producer = [m.producerName, m.producerVersion].filter(Boolean).join(' ') || 'unknown producer';
   return { source: `ONNX (${producer}, IR ${m.irVersion})`, inputs, outputs, nodes, constants, opset, metadata: m.metadata };

@@ -26,7 +26,10 @@ export interface OnnxAttributeProto {
   floats: number[];
   ints: number[];
   strings: Uint8Array[];
-  /** subgraphs, tensors of TENSORS, sparse and type attributes: counted, not decoded */
+  /** GRAPH and GRAPHS (If, Loop, Scan bodies) */
+  g?: OnnxGraphProto;
+  graphs: OnnxGraphProto[];
+  /** tensors of TENSORS, sparse and type attributes: counted, not decoded */
   unsupported: string[];
   refAttrName?: string;
 }
@@ -92,10 +95,10 @@ function tensor(r: ProtoReader): OnnxTensorProto {
   return t;
 }
 
-const ATTR_UNDECODED: Record<number, string> = { 6: 'g (graph)', 10: 'tensors', 11: 'graphs', 14: 'tp (type)', 15: 'type_protos', 22: 'sparse_tensor', 23: 'sparse_tensors' };
+const ATTR_UNDECODED: Record<number, string> = { 10: 'tensors', 14: 'tp (type)', 15: 'type_protos', 22: 'sparse_tensor', 23: 'sparse_tensors' };
 
 function attribute(r: ProtoReader): OnnxAttributeProto {
-  const a: OnnxAttributeProto = { name: '', type: 0, floats: [], ints: [], strings: [], unsupported: [] };
+  const a: OnnxAttributeProto = { name: '', type: 0, floats: [], ints: [], strings: [], graphs: [], unsupported: [] };
   while (r.more()) {
     const [f, w] = r.tag();
     switch (f) {
@@ -104,6 +107,8 @@ function attribute(r: ProtoReader): OnnxAttributeProto {
       case 3: r.expect(w, VARINT, 'i'); a.i = r.int64(); break;
       case 4: r.expect(w, LEN, 's'); a.s = r.bytes(); break;
       case 5: r.expect(w, LEN, 't'); a.t = tensor(r.message(`${r.where}.t`)); break;
+      case 6: r.expect(w, LEN, 'g'); a.g = graph(r.message(`${r.where}.g`)); break;
+      case 11: r.expect(w, LEN, 'graphs'); a.graphs.push(graph(r.message(`${r.where}.graphs[${a.graphs.length}]`))); break;
       case 7: r.repeated(w, I32, r.float, a.floats); break;
       case 8: r.repeated(w, VARINT, r.int64, a.ints); break;
       case 9: r.expect(w, LEN, 'strings'); a.strings.push(r.bytes()); break;

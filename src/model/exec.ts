@@ -1,9 +1,12 @@
-// model/exec.ts: run a model — check feeds, compute shapes and host values, lay out one run region, call the kernels.
-import { LstmWasmError, check, fmtDims } from '../errors.js';
+// model/exec.ts: run a model — compute shapes and host values (If branches chosen), lay out one run region, call the kernels.
+import { LstmWasmError, check } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { Tensor, type TensorData, type TensorType } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { Device } from './device.js';
-import { type Graph, type PlacedNode, analyze, nodeName } from './graph.js';
+import { type Feeds, checkFeeds, tensorOf, valueOf } from './feeds.js';
+
+export type { Feeds };
+import { type Graph, type PlacedNode, allPlaced, analyze, nodeName } from './graph.js';
 import type { DevVal, Val } from './ops/registry.js';
 import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentDef } from './ops/rnn.js';
@@ -12,9 +15,10 @@ import { type RecurrentState, type SlotNeed, StateStore, batchAxis, continueFeed
 import { ioDims } from './layout.js';
 import { validateRecurrent } from './recurrent.js';
 import { sizeOf } from './strided.js';
-import type { DType, HostTensor, Model, OpNode, RecurrentNode, ValueInfo } from './types.js';
+import type { DType, HostTensor, Model, OpNode, RecurrentNode } from './types.js';
 
-export type Feeds = Record<string, Tensor>;
+/** One step of a run: a node, or an If output taking its chosen branch's value. */
+type RunStep = PlacedNode | { alias: string; from: string };
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16; // not bitwise: sizes may pass 2^32
 
@@ -23,38 +27,6 @@ export interface ExecOptions {
   checkFinite?: boolean;
   /** 'int8': recurrent weights quantized per output row at load time (a quarter of the bytes; outputs within ~1e-2). */
   weights?: 'float32' | 'int8';
-}
-
-/** Converts a feed to the value the graph computes with (ints and bools as exact doubles). */
-function valueOf(t: Tensor, info: ValueInfo, checkFinite: boolean): Val {
-  if (t.type === 'float32') {
-    const data = t.data as Float32Array;
-    if (checkFinite) {
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) {
-          throw new LstmWasmError('INPUT', `input '${info.name}' has ${data[i]} at flat index ${i}; inputs must be finite (pass checkFinite: false to allow)`);
-        }
-      }
-    }
-    return { dtype: 'float32', dims: [...t.dims], data };
-  }
-  const data = Float64Array.from(t.data as ArrayLike<number | bigint>, Number);
-  return { dtype: info.types[0] as DType, dims: [...t.dims], data };
-}
-
-/** A host value as a Tensor of the model's output type. */
-function tensorOf(v: { dtype: DType; dims: number[]; data: Float32Array | Float64Array }): Tensor {
-  switch (v.dtype) {
-    case 'float32':
-      return new Tensor('float32', Float32Array.from(v.data), v.dims);
-    case 'int64':
-      // clamped: a double rounded up to 2^63 would wrap to the most negative int64
-      return new Tensor('int64', BigInt64Array.from(v.data, (x) => (x >= 2 ** 63 ? 2n ** 63n - 1n : BigInt(x))), v.dims);
-    case 'int32':
-      return new Tensor('int32', Int32Array.from(v.data), v.dims);
-    default:
-      return new Tensor('bool', Uint8Array.from(v.data), v.dims);
-  }
 }
 
 export class Executor {
@@ -69,6 +41,8 @@ export class Executor {
   private region = 0;
   private capacity = 0;
   private readonly state = new StateStore();
+  /** a recurrent node inside an If branch: which state a step carries would depend on the branch */
+  private readonly branchRecurrent: RecurrentNode | undefined;
   /** graph inputs that only feed recurrent initial states: the carried state replaces them after the first step */
   private readonly stateIns: Set<string>;
   /** zero tensors standing in for state inputs after the first step, by dims (never written: they are only read) */
@@ -89,7 +63,8 @@ export class Executor {
     for (const n of model.nodes) if (n.op === 'recurrent' && !n.runtimeWeights) validateRecurrent(n); // a hand-built Model may not be
     const g = (this.graph = analyze(model));
     this.stateIns = stateInputs(g);
-    for (const pn of g.nodes) {
+    this.branchRecurrent = allPlaced(g.nodes).find((pn) => !pn.def && !pn.branches && !g.nodes.includes(pn))?.node as RecurrentNode | undefined;
+    for (const pn of allPlaced(g.nodes)) {
       if (!pn.device || (pn.node.op === 'recurrent' && pn.node.runtimeWeights)) continue;
       const consts = pn.inputs.map((n) => g.constants.get(n));
       const state = pn.def ? pn.def.prepare?.(rt, pn.node as OpNode, consts, g.opset) : recurrentDef.prepare(rt, pn.node as RecurrentNode, options.weights === 'int8');
@@ -106,7 +81,7 @@ export class Executor {
   }
 
   private recurrentNodes(): RecurrentNode[] {
-    return this.graph.nodes.filter((pn) => !pn.def).map((pn) => pn.node as RecurrentNode);
+    return allPlaced(this.graph.nodes).filter((pn) => !pn.def && !pn.branches).map((pn) => pn.node as RecurrentNode);
   }
 
   /** Moves the run region out of the way and allocates state slots right above the weights. */
@@ -172,53 +147,15 @@ export class Executor {
     return this.region;
   }
 
-  private checkFeeds(feeds: Feeds): void {
-    check(feeds !== null && typeof feeds === 'object', 'INPUT', 'run(feeds): feeds must be an object of name -> Tensor');
-    const { inputs } = this.graph;
-    for (const name of Object.keys(feeds)) {
-      check(inputs.some((i) => i.name === name), 'INPUT', () => `unknown input '${name}'; the model's inputs are ${inputs.map((i) => i.name).join(', ')}`);
-    }
-    for (const info of inputs) {
-      const t = feeds[info.name];
-      if (t === undefined) {
-        check(info.optional, 'INPUT', () => `missing input '${info.name}' (${info.doc}, ${fmtDims(info.dims)})`);
-        continue;
-      }
-      check(t !== null && typeof t === 'object' && 'dims' in t && 'data' in t, 'INPUT', () => `input '${info.name}' must be a Tensor`);
-      check(info.types.includes(t.type as never), 'INPUT', () => `input '${info.name}' must be ${info.types.join(' or ')}, got ${t.type}`);
-      if (!(t instanceof Tensor)) {
-        // a tensor from elsewhere (e.g. onnxruntime-web's): hold it to the same checks
-        try {
-          const like = t as { type: TensorType; data: TensorData; dims: readonly number[] };
-          new Tensor(like.type, like.data, like.dims);
-        } catch (e) {
-          throw new LstmWasmError('INPUT', `input '${info.name}': ${(e as Error).message.replace(/^Tensor: /, '')}`);
-        }
-      }
-      const ranks = info.ranks ?? [info.dims.length];
-      const others = ranks.filter((r) => r !== info.dims.length);
-      check(ranks.includes(t.dims.length), 'INPUT',
-        () => `input '${info.name}' must be ${info.dims.length}-D ${fmtDims(info.dims)}${others.length ? ` (or ${others.join(', ')}-D)` : ''}, got ${fmtDims(t.dims)}`);
-      if (info.range) {
-        const [lo, hi] = info.range, d = t.data as ArrayLike<number | bigint>;
-        for (let i = 0; i < d.length; i++) {
-          const v = Number(d[i]);
-          if (!(v >= lo && v <= hi)) throw new LstmWasmError('INPUT', `input '${info.name}' has ${d[i]} at flat index ${i}; its values must be in ${lo}..${hi} (${info.doc})`);
-        }
-      }
-      if (t.dims.length === info.dims.length) {
-        info.dims.forEach((want, i) => check(typeof want !== 'number' || t.dims[i] === want, 'INPUT',
-          () => `input '${info.name}' ${fmtDims(t.dims)}: dim ${i} must be ${want} (the model declares ${fmtDims(info.dims)})`));
-      }
-    }
-  }
-
   /**
    * Runs the model. `step`: every recurrent node starts from the carried state (after the first step) and leaves its
    * final state there, so a sequence fed in pieces gives what it gives whole.
    */
   run(feeds: Feeds, fetches?: readonly string[], step = false): Record<string, Tensor> {
-    if (step) StateStore.checkStreamable(this.recurrentNodes());
+    if (step) {
+      check(!this.branchRecurrent, 'MODEL', () => `step(): recurrent node '${this.branchRecurrent!.name}' runs inside an If branch; feed its state in and out with run() (as the model's own inputs and outputs)`);
+      StateStore.checkStreamable(this.recurrentNodes());
+    }
     if (step && this.stateFilled && feeds !== null && typeof feeds === 'object') {
       const slot = this.state.slots[0], batch = slot.hDims[batchAxis(slot.node, slot.hDims.length)] ?? 1;
       feeds = continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => {
@@ -233,7 +170,7 @@ export class Executor {
     } else if (step && feeds !== null && typeof feeds === 'object') {
       for (const name of this.stateIns) if (feeds[name]?.dims) this.firstStateDims.set(name, [...feeds[name].dims]);
     }
-    this.checkFeeds(feeds);
+    checkFeeds(this.graph.inputs, feeds);
     const g = this.graph, rt = this.rt;
     const wanted = fetches ?? g.outputs.map((o) => o.name);
     for (const name of wanted) {
@@ -248,7 +185,19 @@ export class Executor {
     const scratch = new Map<PlacedNode, number>();
     const translated = new Map<PlacedNode, RecurrentNode>(); // recurrent nodes whose weights were fed
     const needs: SlotNeed[] = [];
-    for (const pn of g.nodes) {
+    const runList: RunStep[] = []; // the nodes this run computes, in order: If branches chosen, their outputs aliased
+    const visit = (list: PlacedNode[]) => { for (const pn of list) {
+      if (pn.branches) {
+        const c = get(pn.inputs[0]);
+        check(c?.data !== undefined && c.data.length === 1, 'INPUT', () => `${nodeName(pn.node)}: its condition '${pn.inputs[0]}' must be one value known before the run`);
+        const branch = pn.branches[c.data[0] ? 0 : 1];
+        visit(branch.nodes);
+        pn.outputs.forEach((o, i) => {
+          vals.set(o, get(branch.outputs[i])!);
+          if (g.device.has(o)) runList.push({ alias: o, from: branch.outputs[i] });
+        });
+        continue;
+      }
       const ins = pn.inputs.map(get);
       pn.inputs.forEach((n, i) => check(n === '' || ins[i] !== undefined || !pn.def, 'INPUT', () => `${nodeName(pn.node)}: its input '${n}' was not given`));
       let outs: Val[];
@@ -268,7 +217,9 @@ export class Executor {
         outs = pn.def.host(pn.node as OpNode, ins as HostTensor[], g.opset);
       }
       pn.outputs.forEach((o, i) => o && vals.set(o, outs[i]));
-    }
+      runList.push(pn);
+    } };
+    visit(g.nodes);
 
     if (step && this.state.needsAlloc(needs, this.stateFilled)) this.allocState(needs);
     if (step && !this.stateFilled) this.firstBatch = needs[0].hDims[batchAxis(needs[0].node, needs[0].hDims.length)] ?? 1;
@@ -282,8 +233,8 @@ export class Executor {
     };
     for (const info of g.inputs) if (g.device.has(info.name) && vals.has(info.name)) reserve(info.name, sizeOf(vals.get(info.name)!.dims));
     const uploads: string[] = [];
-    for (const pn of g.nodes) {
-      if (!pn.device) continue;
+    for (const pn of runList) {
+      if ('alias' in pn || !pn.device) continue;
       const host = new Set(pn.def?.hostInputs?.(g.opset) ?? []);
       pn.inputs.forEach((n, i) => {
         if (n && vals.has(n) && !ptr.has(n) && !g.device.has(n) && !host.has(i)) {
@@ -307,7 +258,7 @@ export class Executor {
     try {
       for (const [pn, node] of translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
       if (step) this.stateVersion++; // the state moves even if the run fails half-way
-      this.runDevice(d, base, ptr, get, step);
+      this.runDevice(d, base, ptr, get, step, runList);
       if (step) this.stateFilled = true;
     } finally {
       rt.reset(runTop);
@@ -328,7 +279,7 @@ export class Executor {
     }
   }
 
-  private runDevice(d: Device, base: number, ptr: Map<string, number>, get: (n: string) => Val | undefined, step: boolean): void {
+  private runDevice(d: Device, base: number, ptr: Map<string, number>, get: (n: string) => Val | undefined, step: boolean, runList: RunStep[]): void {
     const g = this.graph;
     let r = 0; // recurrent nodes so far: the index of the next one's state slot
     const at = (n: string) => base + ptr.get(n)!;
@@ -337,7 +288,11 @@ export class Executor {
       if (v === undefined) return undefined;
       return { ...v, ptr: ptr.has(n) ? at(n) : this.constPtr.get(n) ?? 0 };
     };
-    for (const pn of g.nodes) {
+    for (const pn of runList) {
+      if ('alias' in pn) { // an If output is its branch's value
+        ptr.set(pn.alias, ptr.get(pn.from)!);
+        continue;
+      }
       if (!pn.device) continue;
       if (pn.def?.alias) {
         // output 0 is input 0 seen with new dims; an uploaded constant is addressed from the region's base

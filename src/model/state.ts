@@ -2,7 +2,7 @@
 import { LstmWasmError, check, fmtDims } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
-import type { Graph } from './graph.js';
+import { type Graph, allPlaced } from './graph.js';
 import { sizeOf } from './strided.js';
 import type { Dim, RecurrentNode, ValueInfo } from './types.js';
 
@@ -131,7 +131,7 @@ export class StateStore {
  */
 export function stateInputs(g: Graph): Set<string> {
   const consumers = new Map<string, [Graph['nodes'][number], number][]>();
-  for (const pn of g.nodes) pn.inputs.forEach((n, i) => n && consumers.set(n, [...(consumers.get(n) ?? []), [pn, i]]));
+  for (const pn of allPlaced(g.nodes)) pn.inputs.forEach((n, i) => n && consumers.set(n, [...(consumers.get(n) ?? []), [pn, i]]));
   const outputs = new Set(g.outputs.map((o) => o.name));
   const memo = new Map<string, boolean>();
   const only = (v: string): boolean => {
@@ -139,7 +139,7 @@ export function stateInputs(g: Graph): Set<string> {
     memo.set(v, false); // a cycle cannot happen in a sorted graph; this also stops a revisit
     const uses = consumers.get(v) ?? [];
     const ok = !outputs.has(v) && uses.length > 0 &&
-      uses.every(([pn, i]) => (pn.def ? pn.outputs.every((o) => !o || only(o)) : i === 1 || i === 2));
+      uses.every(([pn, i]) => (pn.def || pn.branches ? pn.outputs.every((o) => !o || only(o)) : i === 1 || i === 2));
     memo.set(v, ok);
     return ok;
   };

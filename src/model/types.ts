@@ -84,7 +84,15 @@ export interface HostTensor {
   data: Float32Array | Float64Array;
 }
 
-export type AttrValue = number | string | number[] | string[] | HostTensor;
+/** A subgraph attribute (If's branches): nodes reading values of the enclosing graph by name, and its outputs. */
+export interface SubGraph {
+  subgraph: true;
+  nodes: Node[];
+  /** the values the subgraph produces, in order */
+  outputs: string[];
+}
+
+export type AttrValue = number | string | number[] | string[] | HostTensor | SubGraph;
 
 /**
  * A graph op with ONNX's semantics (type is the ONNX op_type, attributes keep ONNX's names and the

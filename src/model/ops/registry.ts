@@ -20,7 +20,7 @@ export interface DevVal {
   data?: Float32Array | Float64Array;
 }
 
-export type AttrKind = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'strings' | 'tensor';
+export type AttrKind = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'strings' | 'tensor' | 'graph';
 
 export interface OpDef {
   /** Every attribute the op accepts; any other is refused at load time. */
@@ -81,6 +81,7 @@ export function attrInts(node: OpNode, name: string): number[] | undefined {
 }
 
 function kindOf(v: AttrValue): AttrKind {
+  if (typeof v === 'object' && 'subgraph' in v) return 'graph';
   if (typeof v === 'string') return 'string';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
   if (Array.isArray(v)) {
