@@ -22,4 +22,8 @@ await build({
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node' });
 copyFileSync('build/lstm.wasm', 'dist/lstm.wasm');
 copyFileSync('build/lstm-relaxed.wasm', 'dist/lstm-relaxed.wasm'); // chosen at load time where relaxed SIMD exists
+// the default model of the VAD (createVad), with its licence
+mkdirSync('dist/models', { recursive: true });
+copyFileSync('models/silero_vad.onnx', 'dist/models/silero_vad.onnx');
+copyFileSync('models/LICENSE.silero-vad', 'dist/models/LICENSE.silero-vad');
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

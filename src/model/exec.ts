@@ -6,27 +6,33 @@ import { Device } from './device.js';
 import { type Feeds, checkFeeds, tensorOf, valueOf } from './feeds.js';
 
 export type { Feeds };
-import { type Graph, type PlacedNode, allPlaced, analyze, nodeName } from './graph.js';
+import { type Graph, type PlacedNode, allPlaced, analyze } from './graph.js';
 import type { DevVal, Val } from './ops/registry.js';
 import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
+import { type Call, type RunPlan, planKey, planRun } from './run_plan.js';
 import { type RecurrentState, type SlotNeed, StateStore, batchAxis, continueFeeds, selectRows, stateInputs } from './state.js';
 import { ioDims } from './layout.js';
 import { validateRecurrent } from './recurrent.js';
 import { sizeOf } from './strided.js';
 import type { DType, HostTensor, Model, OpNode, RecurrentNode } from './types.js';
 
-/** One step of a run: a node, or an If output taking its chosen branch's value. */
-type RunStep = PlacedNode | { alias: string; from: string };
 
-const align16 = (n: number) => Math.ceil(n / 16) * 16; // not bitwise: sizes may pass 2^32
 
 export interface ExecOptions {
   /** Reject NaN and ±Infinity in float inputs (default true): they would spread through every later step. */
   checkFinite?: boolean;
   /** 'int8': recurrent weights quantized per output row at load time (a quarter of the bytes; outputs within ~1e-2). */
   weights?: 'float32' | 'int8';
+}
+
+/** Whether a node reads the values (not only the dims) of a float graph input on the host. */
+function readsFloatInputs(g: Graph, pn: PlacedNode): boolean {
+  if (!pn.def || pn.def.dimsOnly) return false;
+  const floatInput = (n: string) => g.inputs.some((i) => i.name === n && i.types[0] === 'float32');
+  const host = pn.device ? pn.def.hostInputs?.(g.opset) ?? [] : pn.inputs.map((_n, i) => i);
+  return host.some((i) => pn.inputs[i] && floatInput(pn.inputs[i]));
 }
 
 export class Executor {
@@ -41,6 +47,10 @@ export class Executor {
   private region = 0;
   private capacity = 0;
   private readonly state = new StateStore();
+  /** plans of recent runs, by input dims and host input values (most recently used last) */
+  private readonly plans = new Map<string, RunPlan>();
+  /** whether a plan depends only on dims and host input values (no host op reads a float input, no weights are fed) */
+  private readonly cacheable: boolean;
   /** a recurrent node inside an If branch: which state a step carries would depend on the branch */
   private readonly branchRecurrent: RecurrentNode | undefined;
   /** graph inputs that only feed recurrent initial states: the carried state replaces them after the first step */
@@ -63,6 +73,7 @@ export class Executor {
     for (const n of model.nodes) if (n.op === 'recurrent' && !n.runtimeWeights) validateRecurrent(n); // a hand-built Model may not be
     const g = (this.graph = analyze(model));
     this.stateIns = stateInputs(g);
+    this.cacheable = allPlaced(g.nodes).every((pn) => !readsFloatInputs(g, pn) && !(pn.node.op === 'recurrent' && pn.node.runtimeWeights));
     this.branchRecurrent = allPlaced(g.nodes).find((pn) => !pn.def && !pn.branches && !g.nodes.includes(pn))?.node as RecurrentNode | undefined;
     for (const pn of allPlaced(g.nodes)) {
       if (!pn.device || (pn.node.op === 'recurrent' && pn.node.runtimeWeights)) continue;
@@ -177,94 +188,51 @@ export class Executor {
       check(g.outputs.some((o) => o.name === name), 'INPUT', () => `unknown output '${name}'; the model's outputs are ${g.outputs.map((o) => o.name).join(', ')}`);
     }
 
-    // 1. shapes, and every host value, node by node
-    const vals = new Map<string, Val>();
-    const get = (n: string) => (n === '' ? undefined : vals.get(n) ?? g.constants.get(n));
+    const inputs = new Map<string, Val>();
     const checkFinite = this.options.checkFinite ?? true;
-    for (const info of g.inputs) if (feeds[info.name]) vals.set(info.name, valueOf(feeds[info.name], info, checkFinite));
-    const scratch = new Map<PlacedNode, number>();
-    const translated = new Map<PlacedNode, RecurrentNode>(); // recurrent nodes whose weights were fed
-    const needs: SlotNeed[] = [];
-    const runList: RunStep[] = []; // the nodes this run computes, in order: If branches chosen, their outputs aliased
-    const visit = (list: PlacedNode[]) => { for (const pn of list) {
-      if (pn.branches) {
-        const c = get(pn.inputs[0]);
-        check(c?.data !== undefined && c.data.length === 1, 'INPUT', () => `${nodeName(pn.node)}: its condition '${pn.inputs[0]}' must be one value known before the run`);
-        const branch = pn.branches[c.data[0] ? 0 : 1];
-        visit(branch.nodes);
-        pn.outputs.forEach((o, i) => {
-          vals.set(o, get(branch.outputs[i])!);
-          if (g.device.has(o)) runList.push({ alias: o, from: branch.outputs[i] });
-        });
-        continue;
-      }
-      const ins = pn.inputs.map(get);
-      pn.inputs.forEach((n, i) => check(n === '' || ins[i] !== undefined || !pn.def, 'INPUT', () => `${nodeName(pn.node)}: its input '${n}' was not given`));
-      let outs: Val[];
-      if (!pn.def) {
-        const node = this.recurrentOf(pn, ins);
-        if (node !== pn.node) translated.set(pn, node);
-        outs = recurrentDef.infer(node, ins);
-        scratch.set(pn, recurrentDef.scratch(rt, node, ins));
-        if (step) {
-          check(!ins[3], 'INPUT', () => `step(): recurrent node '${node.name}' got lengths '${pn.inputs[3]}'; step() carries every item's state to the next call, so feed whole steps (no lengths)`);
-          needs.push({ node, hDims: outs[1].dims, cDims: outs[2].dims });
-        }
-      } else if (pn.device) {
-        outs = pn.def.infer(pn.node as OpNode, ins, g.opset);
-        scratch.set(pn, pn.def.scratch?.(pn.node as OpNode, ins, outs, g.opset) ?? 0);
-      } else {
-        outs = pn.def.host(pn.node as OpNode, ins as HostTensor[], g.opset);
-      }
-      pn.outputs.forEach((o, i) => o && vals.set(o, outs[i]));
-      runList.push(pn);
-    } };
-    visit(g.nodes);
+    for (const info of g.inputs) if (feeds[info.name]) inputs.set(info.name, valueOf(feeds[info.name], info, checkFinite));
+    const plan = this.planFor(inputs, step);
 
-    if (step && this.state.needsAlloc(needs, this.stateFilled)) this.allocState(needs);
-    if (step && !this.stateFilled) this.firstBatch = needs[0].hDims[batchAxis(needs[0].node, needs[0].hDims.length)] ?? 1;
+    if (step && this.state.needsAlloc(plan.needs, this.stateFilled)) this.allocState(plan.needs);
+    if (step && !this.stateFilled) this.firstBatch = plan.needs[0].hDims[batchAxis(plan.needs[0].node, plan.needs[0].hDims.length)] ?? 1;
+    const base = this.ensure(plan.bytes);
+    const at = (n: string) => base + plan.ptr.get(n)!;
 
-    // 2. one run region: device values, per-run uploads, the largest scratch
-    const ptr = new Map<string, number>();
-    let bytes = 0;
-    const reserve = (name: string, n: number) => {
-      ptr.set(name, bytes);
-      bytes += align16(n * 4);
-    };
-    for (const info of g.inputs) if (g.device.has(info.name) && vals.has(info.name)) reserve(info.name, sizeOf(vals.get(info.name)!.dims));
-    const uploads: string[] = [];
-    for (const pn of runList) {
-      if ('alias' in pn || !pn.device) continue;
-      const host = new Set(pn.def?.hostInputs?.(g.opset) ?? []);
-      pn.inputs.forEach((n, i) => {
-        if (n && vals.has(n) && !ptr.has(n) && !g.device.has(n) && !host.has(i)) {
-          reserve(n, sizeOf(vals.get(n)!.dims));
-          uploads.push(n);
-        }
-      });
-      pn.outputs.forEach((o) => o && !pn.def?.alias && reserve(o, sizeOf(vals.get(o)!.dims)));
-    }
-    const scratchAt = bytes;
-    bytes += align16(Math.max(0, ...scratch.values()));
-    const base = this.ensure(bytes);
-    const at = (n: string) => base + ptr.get(n)!;
-
-    // 3. inputs and uploads into wasm, then the device nodes in order
-    for (const info of g.inputs) if (ptr.has(info.name)) this.upload(at(info.name), vals.get(info.name) as HostTensor);
-    for (const n of uploads) this.upload(at(n), vals.get(n) as HostTensor);
+    // inputs and uploads into wasm, then the device nodes in order
+    for (const info of g.inputs) if (plan.ptr.has(info.name)) this.upload(at(info.name), inputs.get(info.name) as HostTensor);
+    for (const n of plan.uploads) this.upload(at(n), plan.vals.get(n) as HostTensor);
     const d = new Device(rt, this.params);
-    d.scratch = base + scratchAt;
+    d.scratch = base + plan.scratchAt;
     const runTop = rt.mark(); // fed recurrent weights are packed above the region, for this run only
     try {
-      for (const [pn, node] of translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
+      for (const [pn, node] of plan.translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
       if (step) this.stateVersion++; // the state moves even if the run fails half-way
-      this.runDevice(d, base, ptr, get, step, runList);
+      this.runDevice(d, base, plan, step);
       if (step) this.stateFilled = true;
     } finally {
       rt.reset(runTop);
-      for (const pn of translated.keys()) this.prepared.delete(pn);
+      for (const pn of plan.translated.keys()) this.prepared.delete(pn);
     }
-    return this.collect(wanted, get, at);
+    return this.collect(wanted, plan, plan.calls!.at);
+  }
+
+  /** The plan of a run with these inputs: worked out, or (same dims and host values as before) remembered. */
+  private planFor(inputs: Map<string, Val>, step: boolean): RunPlan {
+    const ctx = { graph: this.graph, rt: this.rt, recurrentOf: (pn: PlacedNode, ins: (Val | undefined)[]) => this.recurrentOf(pn, ins), step };
+    if (!this.cacheable) return planRun(ctx, inputs);
+    const key = planKey(this.graph, inputs, step);
+    let plan = this.plans.get(key);
+    if (plan) {
+      this.plans.delete(key); // most recently used last
+      this.plans.set(key, plan);
+      return plan;
+    }
+    // float inputs' values are the run's, not the plan's: the plan keeps their dims only
+    const dimsOnly = new Map([...inputs].map(([n, v]) => [n, v.dtype === 'float32' ? { dtype: v.dtype, dims: v.dims } : v]));
+    plan = planRun(ctx, dimsOnly);
+    this.plans.set(key, plan);
+    if (this.plans.size > 16) this.plans.delete(this.plans.keys().next().value!);
+    return plan;
   }
 
   /** The recurrent node to run: as planned, or translated from the W, R, B, P fed to this run. */
@@ -279,16 +247,27 @@ export class Executor {
     }
   }
 
-  private runDevice(d: Device, base: number, ptr: Map<string, number>, get: (n: string) => Val | undefined, step: boolean, runList: RunStep[]): void {
-    const g = this.graph;
+  private runDevice(d: Device, base: number, plan: RunPlan, step: boolean): void {
+    if (!plan.calls || plan.calls.base !== base) plan.calls = this.calls(base, plan);
     let r = 0; // recurrent nodes so far: the index of the next one's state slot
-    const at = (n: string) => base + ptr.get(n)!;
+    for (const c of plan.calls.list) {
+      d.prepared = c.prepared;
+      if (c.pn.def) c.pn.def.device!(d, c.pn.node as OpNode, c.ins, c.outs, this.graph.opset);
+      else if (!step) recurrentDef.device(d, (d.prepared as PackedRecurrent).node, c.ins, c.outs);
+      else this.stepRecurrent(d, c.ins, c.outs, r++);
+    }
+  }
+
+  /** The device calls of a plan with their operands' addresses for a region at `base`, and every value's address. */
+  private calls(base: number, plan: RunPlan): NonNullable<RunPlan['calls']> {
+    const ptr = new Map(plan.ptr); // aliases (views, If outputs) are added as the steps go
     const dev = (n: string): DevVal | undefined => {
-      const v = get(n); // undefined: absent, or an optional input not fed
+      const v = n === '' ? undefined : plan.vals.get(n) ?? this.graph.constants.get(n); // undefined: absent, or not fed
       if (v === undefined) return undefined;
-      return { ...v, ptr: ptr.has(n) ? at(n) : this.constPtr.get(n) ?? 0 };
+      return { ...v, ptr: ptr.has(n) ? base + ptr.get(n)! : this.constPtr.get(n) ?? 0 };
     };
-    for (const pn of runList) {
+    const list: Call[] = [];
+    for (const pn of plan.steps) {
       if ('alias' in pn) { // an If output is its branch's value
         ptr.set(pn.alias, ptr.get(pn.from)!);
         continue;
@@ -298,12 +277,10 @@ export class Executor {
         // output 0 is input 0 seen with new dims; an uploaded constant is addressed from the region's base
         ptr.set(pn.outputs[0], ptr.has(pn.inputs[0]) ? ptr.get(pn.inputs[0])! : this.constPtr.get(pn.inputs[0])! - base);
       }
-      d.prepared = this.prepared.get(pn);
-      const ins = pn.inputs.map(dev), outs = pn.outputs.map(dev) as DevVal[];
-      if (pn.def) pn.def.device!(d, pn.node as OpNode, ins, outs, g.opset);
-      else if (!step) recurrentDef.device(d, (d.prepared as PackedRecurrent).node, ins, outs);
-      else this.stepRecurrent(d, ins, outs, r++);
+      list.push({ pn, ins: pn.inputs.map(dev), outs: pn.outputs.map(dev) as DevVal[], prepared: this.prepared.get(pn) });
     }
+    // values no device node touched keep their reserved places; aliases resolve to what they view
+    return { base, list, at: (n: string) => base + ptr.get(n)! };
   }
 
   /** A recurrent node under step(): reads its state slot (once filled), writes its final state back, copies it to h_n / c_n. */
@@ -320,10 +297,10 @@ export class Executor {
   }
 
   /** The fetched outputs, as new tensors. */
-  private collect(wanted: readonly string[], get: (n: string) => Val | undefined, at: (n: string) => number): Record<string, Tensor> {
+  private collect(wanted: readonly string[], plan: RunPlan, at: (n: string) => number): Record<string, Tensor> {
     const result: Record<string, Tensor> = {};
     for (const name of wanted) {
-      const v = get(name)!;
+      const v = plan.vals.get(name) ?? this.graph.constants.get(name)!;
       result[name] = this.graph.device.has(name)
         ? new Tensor('float32', this.rt.f32(at(name), sizeOf(v.dims)).slice(), v.dims)
         : tensorOf(v as HostTensor);
