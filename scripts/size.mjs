@@ -27,7 +27,7 @@ function graph(entry) {
 
 const core = graph('dist/index.js');
 const extra = (entry) => graph(entry).files.filter((f) => !core.files.includes(f)); // what an importer adds to the core
-const names = { onnx: 'ONNX importer', keras: 'Keras / TF.js importer' };
+const names = { onnx: 'ONNX importer', keras: 'Keras / TF.js importer', vad: 'VAD, WAV, resampling' };
 const rows = [
   ['core (dist/index.js + chunks it imports)', size(core.files)],
   ['core wasm (dist/lstm.wasm)', size(['dist/lstm.wasm'])],
@@ -37,6 +37,7 @@ const rows = [
     return [`${names[kind] ?? kind} (loaded when such a model arrives; also lstm-wasm/${kind})`, size(extra(f))];
   }),
 ];
+rows.push(['lstm-wasm/vad (Silero VAD, WAV, resampling: what it adds to the core)', size(extra('dist/vad.js'))]);
 rows.push(['inline entry (dist/inline.js: one file, importers and both wasm builds embedded)', size(['dist/inline.js'])]);
 
 const kib = (n) => `${(n / 1024).toFixed(1).padStart(8)} KiB`;

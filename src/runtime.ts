@@ -61,9 +61,17 @@ export function hasRelaxedSimd(): boolean {
   }
 }
 
+/**
+ * A file shipped in dist/ (lstm.wasm, models/silero_vad.onnx). This module may be bundled into dist/index.js or into a
+ * shared chunk in dist/chunks/ (esbuild's chunkNames in scripts/build.mjs): the URL is made from either place.
+ */
+export function assetUrl(path: string): URL {
+  return new URL(`${/\/chunks\/[^/]*$/.test(import.meta.url) ? '../' : './'}${path}`, import.meta.url);
+}
+
 /** The module shipped beside this file: dist/lstm-relaxed.wasm where relaxed SIMD exists, else dist/lstm.wasm. */
 export function defaultWasmUrl(): URL {
-  return new URL(hasRelaxedSimd() ? './lstm-relaxed.wasm' : './lstm.wasm', import.meta.url);
+  return assetUrl(hasRelaxedSimd() ? 'lstm-relaxed.wasm' : 'lstm.wasm');
 }
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {

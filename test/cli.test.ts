@@ -233,3 +233,34 @@ describe('lstm-wasm generate / classify / forecast', () => {
     });
   }
 });
+
+describe('lstm-wasm vad', () => {
+  it('prints the segments of a WAV file and, with --json, every frame\'s probability (onnxruntime\'s within 1e-4)', async () => {
+    const ref = JSON.parse(readFileSync(fixturePath('vad/reference.json'), 'utf8')).models['silero_vad.onnx']['16000'];
+    const seg = JSON.parse(readFileSync(fixturePath('vad/segments.json'), 'utf8')).segments['silero_vad.onnx']['16000'].defaults;
+    const r = await cli('vad', fixturePath('vad/audio/speech_16k_16bit_stereo.wav'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/speech_16k_16bit_stereo\.wav: 3\.00 s, 16000 Hz 16-bit 2 channels mixed down; 94 frames at 16000 Hz/);
+    const j = await cli('vad', fixturePath('vad/audio/speech_16k.wav'), '--json');
+    expect(j.code, j.stderr).toBe(0);
+    const last = JSON.parse(j.stdout.trim().split('\n').pop()!);
+    expect(Object.keys(last)).toEqual(['sampleRate', 'frame', 'probs', 'segments']);
+    expect([last.sampleRate, last.frame, last.probs.length]).toEqual([16000, 512, ref.frames]);
+    last.probs.forEach((p: number, i: number) => expect(Math.abs(p - ref.probs[i])).toBeLessThanOrEqual(1e-4));
+    expect(last.segments).toEqual(seg.map(([a, b]: number[]) => ({ start: a / 16000, end: b / 16000 })));
+    expect(j.stdout).toMatch(/\nspeech 0:00\.99 - 0:04\.16  \(3\.1\d s\)\n/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['no file', ['vad'], /^lstm-wasm: OPTION: missing AUDIO\.wav; usage: lstm-wasm vad/],
+    ['a file that is not WAV', ['vad', fixturePath('torch/lstm_basic/x.npy')], /^lstm-wasm: FORMAT: .*x\.npy: not a WAV file/],
+    ['a bad model rate', ['vad', fixturePath('vad/audio/speech_16k_8bit.wav'), '--model-rate', '44100'], /^lstm-wasm: OPTION: --model-rate must be 8000 or 16000, got 44100$/],
+  ];
+  for (const [what, args, re] of bad) {
+    it(`refuses ${what} in one line`, async () => {
+      const r = await cli(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd()).toMatch(re);
+    });
+  }
+});

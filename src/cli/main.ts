@@ -6,6 +6,7 @@ import { FORECAST_USAGE, forecast } from './forecast.js';
 import { GENERATE_USAGE, generate } from './generate.js';
 import { INFO_USAGE, info } from './info.js';
 import { RUN_USAGE, run } from './run.js';
+import { VAD_USAGE, vad } from './vad.js';
 
 const HELP = [
   'lstm-wasm — LSTM, GRU and RNN models in SIMD WebAssembly',
@@ -22,6 +23,8 @@ const HELP = [
   '      prints the most probable classes of each text or id sequence',
   `  ${FORECAST_USAGE}`,
   '      continues a series with a next-value model, feeding each prediction back; prints it and a sparkline',
+  `  ${VAD_USAGE}`,
+  '      prints the speech segments of a PCM WAV (8/16/24/32-bit, mono or mixed down, any rate) with Silero VAD',
   '',
   'generate and classify read the vocabulary from --vocab, else the file the model\'s metadata names, else',
   'vocab.json beside the model ({"chars": [...]} or {"words": [...], "tokenizer": "...", "labels": [...]}).',
@@ -29,7 +32,7 @@ const HELP = [
   'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, vad };
 
 const STDIO: Io = {
   out: (l) => console.log(l),
