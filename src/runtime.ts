@@ -95,6 +95,9 @@ export function compileCore(source?: WasmSource): Promise<WebAssembly.Module> {
   return defaultModule;
 }
 
+/** The default wasm memory limit of a session: 1 GiB, well inside what a browser tab can hold. */
+export const DEFAULT_MAX_MEMORY = 2 ** 30;
+
 /** One instance of the core: its own linear memory, arena and views. */
 export class Runtime {
   readonly core: CoreExports;
@@ -108,6 +111,9 @@ export class Runtime {
     }
     this.k = k;
   }
+
+  /** wasm memory this runtime may grow to (SessionOptions.maxMemoryBytes) */
+  maxMemoryBytes = DEFAULT_MAX_MEMORY;
 
   static async create(source?: WasmSource): Promise<Runtime> {
     const module = await compileCore(source);
@@ -129,6 +135,11 @@ export class Runtime {
 
   /** Reserves `bytes` in the arena (16-aligned); throws MEMORY when memory cannot grow. */
   alloc(bytes: number, what: string): number {
+    const after = this.mark() + bytes;
+    if (after > this.maxMemoryBytes) {
+      throw new LstmWasmError('MEMORY', `${what} needs ${bytes} bytes; with the ${this.mark()} already in use that passes maxMemoryBytes ` +
+        `(${this.maxMemoryBytes}); raise the option if the model and inputs really need it`);
+    }
     const ptr = bytes <= 0xffff_fff0 ? this.core.arena_alloc(bytes) >>> 0 : 0;
     if (ptr === 0) {
       throw new LstmWasmError('MEMORY',

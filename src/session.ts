@@ -23,9 +23,15 @@ export interface SessionOptions extends LoadOptions {
    * about 1e-2 of float32. Default 'float32'.
    */
   weights?: 'float32' | 'int8';
+  /**
+   * The most wasm memory the session may hold (weights, state, the run region), checked before every allocation:
+   * a model or an input that would need more is refused with a MEMORY error saying what was asked. Default 1 GiB;
+   * at most 4 GiB (wasm32).
+   */
+  maxMemoryBytes?: number;
 }
 
-const OPTION_KEYS = ['format', 'wasm', 'checkFinite', 'nonlinearity', 'batchFirst', 'head', 'output', 'weights'];
+const OPTION_KEYS = ['format', 'wasm', 'checkFinite', 'nonlinearity', 'batchFirst', 'head', 'output', 'weights', 'maxMemoryBytes'];
 
 function checkOptions(options: SessionOptions): void {
   check(options !== null && typeof options === 'object', 'OPTION', 'options must be an object');
@@ -42,6 +48,8 @@ function checkOptions(options: SessionOptions): void {
     `head must be one of ${HEADS.map((h) => `'${h}'`).join(', ')}, got ${JSON.stringify(options.head)}`);
   check(options.output === undefined || Object.hasOwn(OUTPUTS, options.output), 'OPTION',
     `output must be one of ${Object.keys(OUTPUTS).map((o) => `'${o}'`).join(', ')}, got ${JSON.stringify(options.output)}`);
+  check(options.maxMemoryBytes === undefined || (Number.isSafeInteger(options.maxMemoryBytes) && options.maxMemoryBytes >= 2 ** 20 && options.maxMemoryBytes <= 2 ** 32),
+    'OPTION', `maxMemoryBytes must be an integer from 1 MiB to 4 GiB, got ${JSON.stringify(options.maxMemoryBytes)}`);
   check(checkFinite === undefined || typeof checkFinite === 'boolean', 'OPTION', `checkFinite must be a boolean, got ${JSON.stringify(checkFinite)}`);
   check(options.weights === undefined || options.weights === 'float32' || options.weights === 'int8', 'OPTION',
     `weights must be 'float32' or 'int8', got ${JSON.stringify(options.weights)}`);
@@ -59,6 +67,7 @@ export class InferenceSession {
 
   private constructor(rt: Runtime, model: Model, options: SessionOptions) {
     this.rt = rt;
+    rt.maxMemoryBytes = options.maxMemoryBytes ?? rt.maxMemoryBytes;
     this.model = model;
     this.exec = new Executor(rt, model, { checkFinite: options.checkFinite, weights: options.weights });
     this.inputNames = Object.freeze(model.inputs.map((i) => i.name));

@@ -168,7 +168,7 @@ describe('step() with odd models and bad states', () => {
       { name: node.inputs.x, types: ['float32'] as const, dims: ['T', 'B', I], optional: false, doc: 'x' },
       { name: 'initial_h', types: ['float32'] as const, dims: [1, 'unk__3', H], optional: false, doc: 'h0' },
       { name: 'initial_c', types: ['float32'] as const, dims: [1, 'unk__4', H], optional: false, doc: 'c0' },
-    ], outputs: onnx.model.outputs.map((o) => ({ ...o, dims: o.dims.map((d, i) => (i === 0 ? 'T' : i === 2 ? 'B' : d)) })),
+    ], outputs: onnx.model.outputs.map((o) => ({ ...o, dims: o.name === node.outputs.y ? ['T', 1, 'B', H] : [1, 'B', H] })),
     nodes: [{ ...node, inputs: { ...node.inputs, h0: 'initial_h', c0: 'initial_c' } }] };
     const s = await InferenceSession.create(m as never);
     const x = new Tensor('float32', Float32Array.from({ length: 6 * 2 * I }, (_, i) => Math.sin(i)), [6, 2, I]);

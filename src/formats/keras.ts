@@ -127,7 +127,11 @@ function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string)
       check(w.dtype === 'float32' || w.group === 'optimizer', 'UNSUPPORTED', `${file}: weight '${w.name}' is ${w.dtype}; only float32 weights are supported`);
       for (let i = 0; i < n; i++) values[i] = dv.getFloat32(at + 4 * i, true);
     }
-    if (w.group !== 'optimizer') out.push({ name: w.name, shape: w.shape, data: values });
+    if (w.group !== 'optimizer') {
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      check(bad < 0, 'MODEL', () => `${file}: weight '${w.name}' has ${values[bad]} at flat index ${bad}; weights must be finite`);
+      out.push({ name: w.name, shape: w.shape, data: values });
+    }
     at += bytes;
   }
   check(at === data.length, 'FORMAT', `${file}: the weight data holds ${data.length} bytes, ${data.length - at} more than its ${specs.length} weight specs describe`);
@@ -145,6 +149,8 @@ function bytesOf(d: KerasArtifacts['weightData']): Uint8Array {
 export function kerasToModel(artifacts: KerasArtifacts, file = 'model.json'): Model {
   check(typeof artifacts === 'object' && artifacts !== null && artifacts.modelTopology !== undefined, 'FORMAT',
     `${file}: expected TF.js model artifacts {modelTopology, weightSpecs, weightData}`);
+  check(artifacts.weightSpecs === undefined || Array.isArray(artifacts.weightSpecs), 'FORMAT',
+    `${file}: weightSpecs must be an array of weight specs, got ${JSON.stringify(artifacts.weightSpecs)?.slice(0, 60)}`);
   const topology = parseTopology(artifacts.modelTopology, file);
   const weights = decodeWeights(artifacts.weightSpecs ?? [], bytesOf(artifacts.weightData), file);
   const raw = artifacts.modelTopology as Record<string, unknown>;

@@ -37,10 +37,11 @@ export function tensorOf(t: OnnxTensorProto, what: string): HostTensor {
   check(dtype !== undefined, 'UNSUPPORTED', `${what}: element type ${type} is not supported (supported: FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT8..INT64, UINT8..UINT64, BOOL)`);
   check(t.dims.every((d) => Number.isSafeInteger(d) && d >= 0), 'FORMAT', `${what}: dims ${fmtDims(t.dims)} are not valid`);
   const n = t.dims.reduce((a, b) => a * b, 1);
-  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  // the values must be there before anything is allocated for them (dims alone could claim terabytes)
+  const size = RAW_BYTES[t.dataType];
+  if (t.raw) check(t.raw.length === n * size, 'FORMAT', `${what}: ${type} ${fmtDims(t.dims)} needs ${n * size} bytes of raw_data, has ${t.raw.length}`);
+  const out = dtype === 'float32' ? new Float32Array(t.raw ? n : 0) : new Float64Array(t.raw ? n : 0);
   if (t.raw) {
-    const size = RAW_BYTES[t.dataType];
-    check(t.raw.length === n * size, 'FORMAT', `${what}: ${type} ${fmtDims(t.dims)} needs ${n * size} bytes of raw_data, has ${t.raw.length}`);
     if (t.dataType === 1 && LITTLE_ENDIAN) {
       return { dtype, dims: t.dims, data: new Float32Array(Uint8Array.from(t.raw).buffer) }; // one aligned copy
     }
@@ -60,7 +61,7 @@ export function tensorOf(t: OnnxTensorProto, what: string): HostTensor {
     };
     const src = typed[t.dataType];
     check(src.length === n, 'FORMAT', `${what}: ${type} ${fmtDims(t.dims)} needs ${n} values, the tensor holds ${src.length}`);
-    for (let i = 0; i < n; i++) out[i] = t.dataType === 10 ? f16(src[i]) : t.dataType === 16 ? bf16(src[i]) : src[i];
+    return { dtype, dims: t.dims, data: dtype === 'float32' ? Float32Array.from(src, (v) => (t.dataType === 10 ? f16(v) : t.dataType === 16 ? bf16(v) : v)) : Float64Array.from(src) };
   }
   return { dtype, dims: t.dims, data: out };
 }
@@ -74,7 +75,9 @@ function attrOf(a: OnnxAttributeProto, where: string): AttrValue {
     case 1: return a.f ?? 0;
     case 2: return a.i ?? 0;
     case 3: return text(a.s ?? new Uint8Array());
-    case 4: return tensorOf(a.t!, what);
+    case 4:
+      check(a.t, 'FORMAT', `${what} is of type TENSOR but holds no tensor`);
+      return tensorOf(a.t, what);
     case 6: return a.floats;
     case 7: return a.ints;
     case 8: return a.strings.map(text);

@@ -40,6 +40,13 @@ const LAYOUT_HELP = `${KEYS_HELP}; optionally an nn.Embedding (${EMBED_NAMES.map
   `and an nn.Linear (${HEAD_NAMES.map((n) => `${n}.weight`).join(', ')}, with .bias) after it`;
 
 const f32 = (dims: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', dims, data });
+
+/** A weight's values as float32, every one finite (a NaN or an overflow from F64 is a broken file, not a model). */
+function weight(t: SafetensorsTensor, name: string, file: string): Float32Array {
+  const v = toFloat32(t, name), bad = v.findIndex((x) => !Number.isFinite(x));
+  check(bad < 0, 'MODEL', () => `${file}: '${name}' has ${v[bad]} at flat index ${bad}; weights must be finite`);
+  return v;
+}
 const i64 = (dims: number[], values: number[]): HostTensor => ({ dtype: 'int64', dims, data: Float64Array.from(values) });
 const op = (type: string, name: string, inputs: string[], outputs: string[], attrs: OpNode['attrs'] = {}): OpNode =>
   ({ op: 'op', type, name, inputs, outputs, attrs });
@@ -96,7 +103,7 @@ export function torchToModel(st: SafetensorsFile, options: TorchOptions = {}, fi
     if (!w) throw bad(`missing '${m}.weight' (the nn.Embedding's [num_embeddings, embedding_dim])`);
     check(w.shape.length === 2 && w.shape[1] === node.inputSize, 'MODEL',
       `${file}: '${m}.weight' is ${fmtDims(w.shape)}; expected [num_embeddings, ${node.inputSize}] (the recurrent module's input size)`);
-    constants[`${m}.weight`] = f32(w.shape, toFloat32(w, `${m}.weight`));
+    constants[`${m}.weight`] = f32(w.shape, weight(w, `${m}.weight`, file));
     inputs.push({ name: 'ids', types: ['int64', 'int32'], dims: bf ? ['B', 'T'] : ['T', 'B'], optional: false,
       doc: `token ids of nn.Embedding(${w.shape[0]}, ${w.shape[1]})`, range: [0, w.shape[0] - 1] });
     nodes.push(op('Gather', m, [`${m}.weight`, 'ids'], ['embedded'], { axis: 0 }));
@@ -136,7 +143,7 @@ export function torchToModel(st: SafetensorsFile, options: TorchOptions = {}, fi
       `(or the head option): ${HEADS.map((h) => `'${h}'`).join(', ')}`);
   }
   const out = OUTPUTS[outputSetting ?? 'logits'];
-  const wt = toFloat32(w, `${m}.weight`), t = new Float32Array(F * O); // (O, F) -> (F, O) for MatMul
+  const wt = weight(w, `${m}.weight`, file), t = new Float32Array(F * O); // (O, F) -> (F, O) for MatMul
   for (let o = 0; o < O; o++) for (let f = 0; f < F; f++) t[f * O + o] = wt[o * F + f];
   constants[`${m}.weight_t`] = f32([F, O], t);
 
@@ -167,7 +174,7 @@ export function torchToModel(st: SafetensorsFile, options: TorchOptions = {}, fi
   const linear = out.op ? 'head_out' : out.name;
   nodes.push(op('MatMul', m, [feat, `${m}.weight_t`], [b ? 'head_mm' : linear]));
   if (b) {
-    constants[`${m}.bias`] = f32([O], toFloat32(b, `${m}.bias`));
+    constants[`${m}.bias`] = f32([O], weight(b, `${m}.bias`, file));
     nodes.push(op('Add', `${m}.bias`, ['head_mm', `${m}.bias`], [linear]));
   }
   if (out.op) nodes.push(op(out.op, outputSetting!, [linear], [out.name], out.op === 'Sigmoid' ? {} : { axis: -1 }));

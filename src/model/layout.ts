@@ -69,8 +69,8 @@ export function recurrentIO(n: RecurrentNode): { inputs: ValueInfo[]; outputs: V
   if (n.inputs.h0) inputs.push({ name: n.inputs.h0, types: f32, dims: dims.h, optional: true, doc: 'initial hidden state (zeros when omitted)', ...ranks });
   if (n.inputs.c0) inputs.push({ name: n.inputs.c0, types: f32, dims: dims.c, optional: true, doc: 'initial cell state (zeros when omitted)', ...ranks });
   if (n.inputs.lengths) inputs.push({ name: n.inputs.lengths, types: ['int64', 'int32'], dims: ['B'], optional: true, doc: 'valid steps per item, 0..T (all T when omitted)' });
-  if (n.outputs.y) outputs.push({ name: n.outputs.y, types: f32, dims: dims.y, optional: false, doc: 'hidden state of the last layer at every step' });
-  if (n.outputs.hN) outputs.push({ name: n.outputs.hN, types: f32, dims: dims.h, optional: false, doc: 'final hidden state of every layer and direction' });
-  if (n.outputs.cN) outputs.push({ name: n.outputs.cN, types: f32, dims: dims.c, optional: false, doc: 'final cell state of every layer and direction' });
+  if (n.outputs.y) outputs.push({ name: n.outputs.y, types: f32, dims: dims.y, optional: false, doc: 'hidden state of the last layer at every step', ...ranks });
+  if (n.outputs.hN) outputs.push({ name: n.outputs.hN, types: f32, dims: dims.h, optional: false, doc: 'final hidden state of every layer and direction', ...ranks });
+  if (n.outputs.cN) outputs.push({ name: n.outputs.cN, types: f32, dims: dims.c, optional: false, doc: 'final cell state of every layer and direction', ...ranks });
   return { inputs, outputs };
 }

@@ -1,7 +1,7 @@
 // model/run_plan.ts: what one run computes, worked out before any kernel runs — shapes and host values node by
 // node (If branches chosen), and the layout of the run region. A pure function of the inputs' dims and of the values
 // of the host (integer, bool) inputs, so a stream of same-shaped runs plans once (Executor caches the plans).
-import { check } from '../errors.js';
+import { check, fmtDims } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { type Graph, type PlacedNode, nodeName } from './graph.js';
 import type { DevVal, Val } from './ops/registry.js';
@@ -95,6 +95,13 @@ export function planRun(c: PlanContext, inputs: Map<string, Val>): RunPlan {
     }
   };
   visit(g.nodes);
+  // the model's word on its outputs' shapes holds, or the file contradicts itself
+  for (const o of g.outputs) {
+    const v = get(o.name);
+    if (!v || (o.ranks && o.ranks.includes(v.dims.length))) continue;
+    check(v.dims.length === o.dims.length && o.dims.every((d, i) => typeof d !== 'number' || d === v.dims[i]), 'MODEL',
+      () => `graph output '${o.name}' comes out ${fmtDims(v.dims)} but the model declares ${fmtDims(o.dims)}`);
+  }
 
   // 2. one run region: device values, per-run uploads, the largest scratch
   const ptr = new Map<string, number>();

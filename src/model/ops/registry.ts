@@ -1,5 +1,5 @@
 // model/ops/registry.ts: what an op is — its attributes, shape inference, host reference and device kernel.
-import { LstmWasmError, check } from '../../errors.js';
+import { LstmWasmError, check, fmtDims } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { Device } from '../device.js';
 import type { AttrValue, DType, HostTensor, OpNode } from '../types.js';
@@ -110,6 +110,9 @@ export function checkNode(node: OpNode, opset: number): OpDef {
   const nIn = node.inputs.length, nOut = node.outputs.length;
   check(nIn >= def.inputs[0] && nIn <= def.inputs[1], 'MODEL',
     () => `${where(node)}: takes ${def.inputs[0]}..${def.inputs[1]} inputs, has ${nIn}`);
+  for (let i = 0; i < def.inputs[0]; i++) {
+    check(node.inputs[i] !== '', 'MODEL', () => `${where(node)}: input ${i} is required but the node leaves it empty`);
+  }
   check(nOut >= def.outputs[0] && nOut <= def.outputs[1], 'MODEL',
     () => `${where(node)}: has ${def.outputs[0]}..${def.outputs[1]} outputs, the model gives ${nOut}`);
   def.check?.(node, opset);
@@ -117,8 +120,14 @@ export function checkNode(node: OpNode, opset: number): OpDef {
 }
 
 /** A host tensor; ints and bools are stored as exact doubles. */
+/** The most elements one host value may hold (2^27: 0.5–1 GiB): shape arithmetic past it is a broken model, not a run. */
+export const MAX_HOST_ELEMENTS = 2 ** 27;
+
 export function hostTensor(dtype: DType, dims: number[], data?: Float32Array | Float64Array): HostTensor {
   const n = dims.reduce((a, b) => a * b, 1);
+  if (!data && !(n <= MAX_HOST_ELEMENTS)) {
+    throw new LstmWasmError('MEMORY', `a host value of ${fmtDims(dims)} (${n} elements) is past the ${MAX_HOST_ELEMENTS} a model's shape arithmetic may make`);
+  }
   return { dtype, dims, data: data ?? (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)) };
 }
 
