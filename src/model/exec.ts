@@ -191,7 +191,7 @@ export class Executor {
     const inputs = new Map<string, Val>();
     const checkFinite = this.options.checkFinite ?? true;
     for (const info of g.inputs) if (feeds[info.name]) inputs.set(info.name, valueOf(feeds[info.name], info, checkFinite));
-    const plan = this.planFor(inputs, step);
+    const plan = this.planFor(inputs, step, wanted);
 
     if (step && this.state.needsAlloc(plan.needs, this.stateFilled)) this.allocState(plan.needs);
     if (step && !this.stateFilled) this.firstBatch = plan.needs[0].hDims[batchAxis(plan.needs[0].node, plan.needs[0].hDims.length)] ?? 1;
@@ -217,10 +217,10 @@ export class Executor {
   }
 
   /** The plan of a run with these inputs: worked out, or (same dims and host values as before) remembered. */
-  private planFor(inputs: Map<string, Val>, step: boolean): RunPlan {
+  private planFor(inputs: Map<string, Val>, step: boolean, wanted: readonly string[]): RunPlan {
     const ctx = { graph: this.graph, rt: this.rt, recurrentOf: (pn: PlacedNode, ins: (Val | undefined)[]) => this.recurrentOf(pn, ins), step };
-    if (!this.cacheable) return planRun(ctx, inputs);
-    const key = planKey(this.graph, inputs, step);
+    if (!this.cacheable) return planRun(ctx, inputs, wanted);
+    const key = planKey(this.graph, inputs, step, wanted);
     let plan = this.plans.get(key);
     if (plan) {
       this.plans.delete(key); // most recently used last
@@ -229,7 +229,7 @@ export class Executor {
     }
     // float inputs' values are the run's, not the plan's: the plan keeps their dims only
     const dimsOnly = new Map([...inputs].map(([n, v]) => [n, v.dtype === 'float32' ? { dtype: v.dtype, dims: v.dims } : v]));
-    plan = planRun(ctx, dimsOnly);
+    plan = planRun(ctx, dimsOnly, wanted);
     this.plans.set(key, plan);
     if (this.plans.size > 16) this.plans.delete(this.plans.keys().next().value!);
     return plan;
@@ -277,7 +277,9 @@ export class Executor {
         // output 0 is input 0 seen with new dims; an uploaded constant is addressed from the region's base
         ptr.set(pn.outputs[0], ptr.has(pn.inputs[0]) ? ptr.get(pn.inputs[0])! : this.constPtr.get(pn.inputs[0])! - base);
       }
-      list.push({ pn, ins: pn.inputs.map(dev), outs: pn.outputs.map(dev) as DevVal[], prepared: this.prepared.get(pn) });
+      // a recurrent output with no place is one no one reads: the kernel gets none (and writes none)
+      const outs = pn.outputs.map((o) => (pn.def || ptr.has(o) ? dev(o) : undefined)) as DevVal[];
+      list.push({ pn, ins: pn.inputs.map(dev), outs, prepared: this.prepared.get(pn) });
     }
     // values no device node touched keep their reserved places; aliases resolve to what they view
     return { base, list, at: (n: string) => base + ptr.get(n)! };

@@ -49,7 +49,7 @@ export interface PlanContext {
   step: boolean;
 }
 
-export function planRun(c: PlanContext, inputs: Map<string, Val>): RunPlan {
+export function planRun(c: PlanContext, inputs: Map<string, Val>, wanted: readonly string[]): RunPlan {
   const { graph: g, rt, step } = c;
 
   // 1. shapes, and every host value, node by node
@@ -103,7 +103,10 @@ export function planRun(c: PlanContext, inputs: Map<string, Val>): RunPlan {
       () => `graph output '${o.name}' comes out ${fmtDims(v.dims)} but the model declares ${fmtDims(o.dims)}`);
   }
 
-  // 2. one run region: device values, per-run uploads, the largest scratch
+  // 2. one run region: device values, per-run uploads, the largest scratch. A recurrent output no one reads (y when
+  // only the final state is fetched) gets no place: the kernel skips it, so memory does not grow with T for it.
+  const needed = new Set(wanted);
+  for (const pn of steps) if ('alias' in pn) needed.add(pn.from); else pn.inputs.forEach((n) => n && needed.add(n));
   const ptr = new Map<string, number>();
   let bytes = 0;
   const reserve = (name: string, n: number) => {
@@ -121,7 +124,7 @@ export function planRun(c: PlanContext, inputs: Map<string, Val>): RunPlan {
         uploads.push(n);
       }
     });
-    pn.outputs.forEach((o) => o && !pn.def?.alias && reserve(o, sizeOf(vals.get(o)!.dims)));
+    pn.outputs.forEach((o) => o && !pn.def?.alias && (pn.def || needed.has(o)) && reserve(o, sizeOf(vals.get(o)!.dims)));
   }
   const scratchAt = bytes;
   bytes += align16(Math.max(0, ...scratch.values()));
@@ -132,8 +135,8 @@ export function planRun(c: PlanContext, inputs: Map<string, Val>): RunPlan {
  * The key under which a plan serves again: every input's dims, and the values of host inputs (ints, bools). Float
  * inputs' values never reach a plan in a cacheable graph (Executor checks that no host op reads them).
  */
-export function planKey(g: Graph, inputs: Map<string, Val>, step: boolean): string {
-  let key = step ? 's' : 'r';
+export function planKey(g: Graph, inputs: Map<string, Val>, step: boolean, wanted: readonly string[]): string {
+  let key = `${step ? 's' : 'r'}${wanted.join(',')}`;
   for (const info of g.inputs) {
     const v = inputs.get(info.name);
     key += v ? `|${v.dims.join(',')}` : '|-';

@@ -64,57 +64,89 @@ export const recurrentDef = {
     return packRecurrent(rt, n, int8);
   },
 
-  /** Workspace of one layer direction, two buffers between layers, the io block. */
+  /** Workspace of one layer direction, two buffers between layers (one time chunk), the carried state, the io block. */
   scratch(rt: Runtime, n: RecurrentNode, ins: (Val | undefined)[]): number {
     const { T, B } = runShape(n, ins);
-    const mid = align16(T * B * directionsOf(n) * stateSizeOf(n) * 4);
-    return align16(recurrentWorkspaceBytes(rt, n, B)) + (n.numLayers > 1 ? mid : 0) + (n.numLayers > 2 ? mid : 0) + rt.k.IO_WORDS * 4;
+    const TC = chunkSteps(n, T);
+    const mid = align16(TC * B * directionsOf(n) * stateSizeOf(n) * 4);
+    const carry = TC < T ? stateBytes(n, B) : 0;
+    return align16(recurrentWorkspaceBytes(rt, n, B)) + (n.numLayers > 1 ? mid : 0) + (n.numLayers > 2 ? mid : 0) + carry + rt.k.IO_WORDS * 4 + align16(B * 4);
   },
 
   device(d: Device, n: RecurrentNode, ins: (DevVal | undefined)[], outs: (DevVal | undefined)[]): void {
-    const rt = d.rt, k = d.k, pk = d.prepared as PackedRecurrent;
-    const [x, h0, c0, lens, mask] = ins, [y, hN, cN] = outs;
-    const shape = runShape(n, ins);
-    const { T, B } = shape, st = strides(n, shape);
-    const L = n.numLayers, D = directionsOf(n), P = stateSizeOf(n), DP = D * P;
-    const mid = align16(T * B * DP * 4);
-    const midA = d.scratch + align16(recurrentWorkspaceBytes(rt, n, B)), midB = midA + mid, ioP = midA + (L > 1 ? mid : 0) + (L > 2 ? mid : 0);
+    for (const _ of recurrentChunks(d, n, ins, outs)); // eslint-disable-line no-empty
+  },
+};
+
+/** Steps per call into the kernel: a long single-direction sequence goes in chunks (memory bounded, abortable). */
+export const CHUNK_STEPS = 512;
+const chunkSteps = (n: RecurrentNode, T: number) => (n.direction === 'bidirectional' ? T : Math.min(T, CHUNK_STEPS));
+/** Bytes of every layer's h and c for B items, laid out as h_n / c_n. */
+const stateBytes = (n: RecurrentNode, B: number) => align16(n.numLayers * directionsOf(n) * B * stateSizeOf(n) * 4) + align16(n.numLayers * directionsOf(n) * B * n.hiddenSize * 4);
+
+/**
+ * Runs the node, yielding after each time chunk. A bidirectional stack runs whole (layer k+1 reads both directions
+ * of layer k over all steps); one direction runs chunk by chunk through every layer, each layer's (h, c) carried
+ * from chunk to chunk in scratch, so memory does not grow with T and a run can be stopped between chunks.
+ */
+export function* recurrentChunks(d: Device, n: RecurrentNode, ins: (DevVal | undefined)[], outs: (DevVal | undefined)[]): Generator<void> {
+  const rt = d.rt, k = d.k, pk = d.prepared as PackedRecurrent;
+  const [x, h0, c0, lens, mask] = ins, [y, hN, cN] = outs;
+  const shape = runShape(n, ins);
+  const { T, B } = shape, st = strides(n, shape);
+  const L = n.numLayers, D = directionsOf(n), P = stateSizeOf(n), DP = D * P;
+  const TC = chunkSteps(n, T), chunks = Math.ceil(T / TC), reverse = n.direction === 'reverse';
+  const mid = align16(TC * B * DP * 4);
+  const midA = d.scratch + align16(recurrentWorkspaceBytes(rt, n, B)), midB = midA + mid;
+  const carry = midA + (L > 1 ? mid : 0) + (L > 2 ? mid : 0); // h of every layer, then c (chunked runs only)
+  const carryC = carry + align16(L * D * B * P * 4);
+  const ioP = carry + (chunks > 1 ? stateBytes(n, B) : 0), lensP = ioP + k.IO_WORDS * 4;
+  for (let c = 0; c < chunks; c++) {
+    const ci = reverse ? chunks - 1 - c : c, t0 = ci * TC, steps = Math.min(TC, T - t0);
+    const first = c === 0, lastChunk = c === chunks - 1;
+    if (lens && chunks > 1) { // each item's length, counted from this chunk's first step
+      const l = rt.i32(lensP, B);
+      for (let b = 0; b < B; b++) l[b] = Math.max(0, Math.min(steps, lens.data![b] - t0));
+    }
     for (let l = 0; l < L; l++) {
       const last = l === L - 1;
-      const inP = l === 0 ? x!.ptr : (l - 1) % 2 ? midB : midA;
-      const outP = last ? (y ? y.ptr : 0) : l % 2 ? midB : midA;
+      const inP = l === 0 ? x!.ptr + t0 * st.xst * 4 : (l - 1) % 2 ? midB : midA;
+      const outP = last ? (y ? y.ptr + t0 * st.yst * 4 : 0) : l % 2 ? midB : midA;
       for (let dir = 0; dir < D; dir++) {
         const s = l * D + dir;
         const io = rt.i32(ioP, k.IO_WORDS);
         io.fill(0);
-        io[k.IO_T] = T;
+        io[k.IO_T] = steps;
         io[k.IO_B] = B;
         io[k.IO_X] = inP;
         [io[k.IO_XST], io[k.IO_XSB]] = l === 0 ? [st.xst, st.xsb] : [B * DP, DP];
         io[k.IO_Y] = outP ? outP + (last ? dir * st.yDir : dir * P) * 4 : 0;
         [io[k.IO_YST], io[k.IO_YSB]] = last ? [st.yst, st.ysb] : [B * DP, DP];
-        io[k.IO_LENS] = lens ? lens.ptr : 0;
-        io[k.IO_H0] = h0 ? h0.ptr + s * st.hStep * 4 : 0;
-        io[k.IO_C0] = c0 ? c0.ptr + s * st.cStep * 4 : 0;
-        io[k.IO_HN] = hN ? hN.ptr + s * st.hStep * 4 : 0;
-        io[k.IO_CN] = cN ? cN.ptr + s * st.cStep * 4 : 0;
+        io[k.IO_LENS] = lens ? (chunks > 1 ? lensP : lens.ptr) : 0;
+        // state: the node's h0 / c0 into the first chunk, the carried state between chunks, h_n / c_n out of the last
+        const hC = carry + s * st.hStep * 4, cC = carryC + s * st.cStep * 4;
+        io[k.IO_H0] = !first ? hC : h0 ? h0.ptr + s * st.hStep * 4 : 0;
+        io[k.IO_C0] = !first ? cC : c0 ? c0.ptr + s * st.cStep * 4 : 0;
+        io[k.IO_HN] = !lastChunk ? hC : hN ? hN.ptr + s * st.hStep * 4 : 0;
+        io[k.IO_CN] = !lastChunk ? cC : cN ? cN.ptr + s * st.cStep * 4 : 0;
         io[k.IO_HSB] = st.hsb;
         io[k.IO_CSB] = st.csb;
-        io[k.IO_MASK] = mask ? mask.ptr : 0; // (B, T)
+        io[k.IO_MASK] = mask ? mask.ptr + t0 * 4 : 0; // (B, T): this chunk's columns
         [io[k.IO_MST], io[k.IO_MSB]] = [1, T];
         io[k.IO_HOLD] = n.holdSkipped ? 1 : 0;
         rt.core.recurrent_seq_f32(pk.specs[s], ioP, d.scratch);
       }
     }
-    // onnxruntime ends an item of length 0 with zero states, not its initial state; the onnx layout follows it
-    if (lens?.data && n.layout === 'onnx') {
-      for (let b = 0; b < B; b++) {
-        if (lens.data[b] !== 0) continue;
-        for (let dir = 0; dir < D; dir++) {
-          if (hN) rt.f32(hN.ptr + (dir * st.hStep + b * st.hsb) * 4, n.hiddenSize).fill(0);
-          if (cN) rt.f32(cN.ptr + (dir * st.cStep + b * st.csb) * 4, n.hiddenSize).fill(0);
-        }
+    if (!lastChunk) yield;
+  }
+  // onnxruntime ends an item of length 0 with zero states, not its initial state; the onnx layout follows it
+  if (lens?.data && n.layout === 'onnx') {
+    for (let b = 0; b < B; b++) {
+      if (lens.data[b] !== 0) continue;
+      for (let dir = 0; dir < D; dir++) {
+        if (hN) rt.f32(hN.ptr + (dir * st.hStep + b * st.hsb) * 4, n.hiddenSize).fill(0);
+        if (cN) rt.f32(cN.ptr + (dir * st.cStep + b * st.csb) * 4, n.hiddenSize).fill(0);
       }
     }
-  },
-};
+  }
+}
