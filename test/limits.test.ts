@@ -80,7 +80,7 @@ describe('no leaks, isolation', () => {
   it('concurrent runs on one session never mix: each gets the answer it would get alone', async () => {
     const s = await InferenceSession.create(fixturePath('torch/lstm_stack3_bi/model.safetensors'));
     const inputs = Array.from({ length: 40 }, (_, k) => new Tensor('float32', Float32Array.from({ length: (1 + (k % 7)) * 5 * 13 }, (_, i) => Math.sin(i + k)), [1 + (k % 7), 5, 13]));
-    const alone = [];
+    const alone: Tensor[] = [];
     for (const x of inputs) alone.push((await s.run({ x })).y);
     const together = await Promise.all(inputs.map((x) => s.run({ x })));
     together.forEach((o, k) => expect(o.y.data).toEqual(alone[k].data));
