@@ -5,7 +5,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS, also `npm run demo`
 import { serve } from '../scripts/serve.mjs';
-import { type ProbeResult, expectProbe } from './runtimes/compare.js';
+import { type ProbeResult, type VadProbeResult, expectProbe, expectVad } from './runtimes/compare.js';
 import { repo } from './runtimes/spawn.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -43,8 +43,16 @@ const inPage = (bundle: string) => `(async () => {
   return probe(lib, url, async (rel) => new Uint8Array(await (await fetch(url(rel))).arrayBuffer()));
 })()`;
 
-const inWorker = `new Promise((resolve, reject) => {
-  const w = new Worker('/test/runtimes/probe_worker.mjs', { type: 'module' });
+// The VAD probe: the bundle's createVad fetches its default model from dist/models/ beside it.
+const inPageVad = (bundle: string) => `(async () => {
+  const lib = await import(${JSON.stringify(bundle)});
+  const { probeVad } = await import('/test/runtimes/probe_vad.mjs');
+  const url = (rel) => '/test/fixtures/' + rel;
+  return probeVad(lib, url, async (rel) => new Uint8Array(await (await fetch(url(rel))).arrayBuffer()));
+})()`;
+
+const inWorker = (query = '') => `new Promise((resolve, reject) => {
+  const w = new Worker('/test/runtimes/probe_worker.mjs${query}', { type: 'module' });
   w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data.result));
   w.onerror = (e) => reject(new Error('worker: ' + e.message));
 })`;
@@ -61,7 +69,7 @@ describe('Chromium', () => {
 
   it('dist/index.js in a module Web Worker matches PyTorch', async () => {
     const { page, requests, errors } = await open('test/runtimes/page.html');
-    const result = await page.evaluate(inWorker) as ProbeResult;
+    const result = await page.evaluate(inWorker()) as ProbeResult;
     expect(requests).toContain('/dist/lstm-relaxed.wasm');
     expect(errors).toEqual([]);
     console.log(`Chromium worker dist/index.js: worst error ${expectProbe(result, 'Chromium worker').toExponential(1)}`);
@@ -73,6 +81,32 @@ describe('Chromium', () => {
     expect(requests.filter((p) => p.endsWith('.wasm') || p.startsWith('/dist/chunks/'))).toEqual([]);
     expect(errors).toEqual([]);
     console.log(`Chromium page dist/inline.js: worst error ${expectProbe(result, 'Chromium inline').toExponential(1)}`);
+  });
+
+  it('lstm-wasm/vad in a page: speechTimestamps and a chunked createVad stream (default model from dist/models/) match onnxruntime and silero-vad', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inPageVad('/dist/vad.js')) as VadProbeResult;
+    expect(requests).toContain('/dist/models/silero_vad.onnx');
+    expect(requests.filter((p) => p.endsWith('.wasm'))).toEqual(['/dist/lstm-relaxed.wasm']);
+    expect(errors).toEqual([]);
+    console.log(`Chromium page dist/vad.js: worst |p - onnxruntime| ${expectVad(result, 'Chromium page vad').toExponential(1)}`);
+  });
+
+  it('lstm-wasm/vad in a module Web Worker matches onnxruntime and silero-vad', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inWorker('?vad')) as VadProbeResult;
+    expect(requests).toContain('/dist/models/silero_vad.onnx');
+    expect(errors).toEqual([]);
+    console.log(`Chromium worker dist/vad.js: worst |p - onnxruntime| ${expectVad(result, 'Chromium worker vad').toExponential(1)}`);
+  });
+
+  it('the inline entry\'s VAD in a page matches onnxruntime and silero-vad, fetching no wasm', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inPageVad('/dist/inline.js')) as VadProbeResult;
+    expect(requests.filter((p) => p.endsWith('.wasm') || p.startsWith('/dist/chunks/'))).toEqual([]);
+    expect(requests).toContain('/dist/models/silero_vad.onnx');
+    expect(errors).toEqual([]);
+    console.log(`Chromium page dist/inline.js VAD: worst |p - onnxruntime| ${expectVad(result, 'Chromium inline vad').toExponential(1)}`);
   });
 
   it('the demo page continues its prompt and draws a forecast (screenshot: out/ or docs/browser-demo.png)', async () => {
