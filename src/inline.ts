@@ -1,9 +1,12 @@
-// inline.ts: the lstm-wasm/inline entry — the whole library in one file with the wasm core embedded, so nothing is fetched.
+// inline.ts: the lstm-wasm/inline entry — the whole library (lstm-wasm/vad included) in one file with the wasm core embedded, so nothing is fetched.
 import { LstmWasmError } from './errors.js';
-import { hasRelaxedSimd, compileCore as compileFrom, type WasmSource } from './runtime.js';
+import { assetUrl, hasRelaxedSimd, compileCore as compileFrom, type WasmSource } from './runtime.js';
 import { InferenceSession as Session, type SessionOptions } from './session.js';
+import type { SegmentOptions } from './vad/detect.js';
+import { type Vad, type VadOptions, createVad as createVadOn, speechTimestamps as speechTimestampsOn } from './vad/vad.js';
 
 export * from './index.js';
+export * from './vad.js'; // lstm-wasm/vad too; createVad and speechTimestamps are redefined below to run on the embedded core
 
 // Filled in by scripts/build.mjs (esbuild `define`): base64 of build/lstm.wasm and build/lstm-relaxed.wasm.
 declare const __LSTM_WASM_SIMD__: string;
@@ -48,3 +51,19 @@ export const InferenceSession: typeof Session = new Proxy(Session, {
   },
 });
 export type InferenceSession = Session;
+
+/** The VAD's model as a session on the embedded core (a session given is used as it is). */
+async function vadSession<O extends VadOptions>(options: O): Promise<O> {
+  if (options === null || typeof options !== 'object' || options.model instanceof Session) return options; // the VAD's own checks report it
+  return { ...options, model: await InferenceSession.create(options.model ?? assetUrl('models/silero_vad.onnx')) };
+}
+
+/** lstm-wasm/vad's createVad, on the embedded core. The default model is models/silero_vad.onnx beside this file (dist/models/). */
+export async function createVad(options: VadOptions = {}): Promise<Vad> {
+  return createVadOn(await vadSession(options));
+}
+
+/** lstm-wasm/vad's speechTimestamps, on the embedded core. */
+export async function speechTimestamps(audio: Float32Array, options: VadOptions & SegmentOptions = {}): ReturnType<typeof speechTimestampsOn> {
+  return speechTimestampsOn(audio, await vadSession(options));
+}

@@ -1,11 +1,14 @@
 // test/runtimes_browser.test.ts: headless Chromium (Debian's, via playwright-core) — the bundle in a page and in a Web
-// Worker, the inline entry in a page, and the demo page (examples/browser/), screenshotted to out/browser-demo.png (docs/ with UPDATE_DOCS=1).
+// Worker, the inline entry in a page (models and the VAD), the demo page (examples/browser/) and the microphone VAD page
+// (examples/browser/vad.html, a fake microphone playing the test recording), screenshotted to out/browser-{demo,vad}.png
+// (docs/ with UPDATE_DOCS=1).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS, also `npm run demo`
 import { serve } from '../scripts/serve.mjs';
-import { type ProbeResult, expectProbe } from './runtimes/compare.js';
+import { type ProbeResult, type VadProbeResult, expectProbe, expectVad } from './runtimes/compare.js';
+import { json } from './helpers.js';
 import { repo } from './runtimes/spawn.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,8 +28,8 @@ afterAll(async () => {
 });
 
 /** A fresh context (no cache shared with other tests); records requests and page errors. */
-async function open(path: string): Promise<{ page: Page; requests: string[]; errors: string[] }> {
-  const page = await (await browser.newContext({ viewport: { width: 1000, height: 820 } })).newPage();
+async function open(path: string, b = browser): Promise<{ page: Page; requests: string[]; errors: string[] }> {
+  const page = await (await b.newContext({ viewport: { width: 1000, height: 820 } })).newPage();
   const requests: string[] = [], errors: string[] = [];
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   page.on('pageerror', (e) => errors.push(e.message));
@@ -43,8 +46,16 @@ const inPage = (bundle: string) => `(async () => {
   return probe(lib, url, async (rel) => new Uint8Array(await (await fetch(url(rel))).arrayBuffer()));
 })()`;
 
-const inWorker = `new Promise((resolve, reject) => {
-  const w = new Worker('/test/runtimes/probe_worker.mjs', { type: 'module' });
+// The VAD probe: the bundle's createVad fetches its default model from dist/models/ beside it.
+const inPageVad = (bundle: string) => `(async () => {
+  const lib = await import(${JSON.stringify(bundle)});
+  const { probeVad } = await import('/test/runtimes/probe_vad.mjs');
+  const url = (rel) => '/test/fixtures/' + rel;
+  return probeVad(lib, url, async (rel) => new Uint8Array(await (await fetch(url(rel))).arrayBuffer()));
+})()`;
+
+const inWorker = (query = '') => `new Promise((resolve, reject) => {
+  const w = new Worker('/test/runtimes/probe_worker.mjs${query}', { type: 'module' });
   w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data.result));
   w.onerror = (e) => reject(new Error('worker: ' + e.message));
 })`;
@@ -61,7 +72,7 @@ describe('Chromium', () => {
 
   it('dist/index.js in a module Web Worker matches PyTorch', async () => {
     const { page, requests, errors } = await open('test/runtimes/page.html');
-    const result = await page.evaluate(inWorker) as ProbeResult;
+    const result = await page.evaluate(inWorker()) as ProbeResult;
     expect(requests).toContain('/dist/lstm-relaxed.wasm');
     expect(errors).toEqual([]);
     console.log(`Chromium worker dist/index.js: worst error ${expectProbe(result, 'Chromium worker').toExponential(1)}`);
@@ -73,6 +84,32 @@ describe('Chromium', () => {
     expect(requests.filter((p) => p.endsWith('.wasm') || p.startsWith('/dist/chunks/'))).toEqual([]);
     expect(errors).toEqual([]);
     console.log(`Chromium page dist/inline.js: worst error ${expectProbe(result, 'Chromium inline').toExponential(1)}`);
+  });
+
+  it('lstm-wasm/vad in a page: speechTimestamps and a chunked createVad stream (default model from dist/models/) match onnxruntime and silero-vad', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inPageVad('/dist/vad.js')) as VadProbeResult;
+    expect(requests).toContain('/dist/models/silero_vad.onnx');
+    expect(requests.filter((p) => p.endsWith('.wasm'))).toEqual(['/dist/lstm-relaxed.wasm']);
+    expect(errors).toEqual([]);
+    console.log(`Chromium page dist/vad.js: worst |p - onnxruntime| ${expectVad(result, 'Chromium page vad').toExponential(1)}`);
+  });
+
+  it('lstm-wasm/vad in a module Web Worker matches onnxruntime and silero-vad', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inWorker('?vad')) as VadProbeResult;
+    expect(requests).toContain('/dist/models/silero_vad.onnx');
+    expect(errors).toEqual([]);
+    console.log(`Chromium worker dist/vad.js: worst |p - onnxruntime| ${expectVad(result, 'Chromium worker vad').toExponential(1)}`);
+  });
+
+  it('the inline entry\'s VAD in a page matches onnxruntime and silero-vad, fetching no wasm', async () => {
+    const { page, requests, errors } = await open('test/runtimes/page.html');
+    const result = await page.evaluate(inPageVad('/dist/inline.js')) as VadProbeResult;
+    expect(requests.filter((p) => p.endsWith('.wasm') || p.startsWith('/dist/chunks/'))).toEqual([]);
+    expect(requests).toContain('/dist/models/silero_vad.onnx');
+    expect(errors).toEqual([]);
+    console.log(`Chromium page dist/inline.js VAD: worst |p - onnxruntime| ${expectVad(result, 'Chromium inline vad').toExponential(1)}`);
   });
 
   it('the demo page continues its prompt and draws a forecast (screenshot: out/ or docs/browser-demo.png)', async () => {
@@ -93,9 +130,67 @@ describe('Chromium', () => {
     expect(generated.every((c) => chars.includes(c)), state.text).toBe(true);
     expect(state.future).toHaveLength(48);
     expect(state.future.every(Number.isFinite)).toBe(true);
-    // out/ (ignored by git) on every run; UPDATE_DOCS=1 npm test refreshes the committed docs/browser-demo.png
-    const dir = process.env.UPDATE_DOCS ? 'docs' : 'out';
-    mkdirSync(`${repo}${dir}`, { recursive: true });
-    await page.screenshot({ path: `${repo}${dir}/browser-demo.png`, fullPage: true });
+    await screenshot(page, 'browser-demo.png');
+  });
+});
+
+/** out/ (ignored by git) on every run; UPDATE_DOCS=1 npm test refreshes the committed docs/<name>. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.UPDATE_DOCS ? 'docs' : 'out';
+  mkdirSync(`${repo}${dir}`, { recursive: true });
+  await page.screenshot({ path: `${repo}${dir}/${name}`, fullPage: true });
+}
+
+// Chromium's fake microphone plays the file (once: %noloop) from when the page opens it; the page's AudioContext runs at
+// the device's rate, so the audio reaches the VAD resampled twice (16 kHz file -> context rate -> 16 kHz model).
+const MIC_WAV = `${repo}test/fixtures/vad/audio/speech_16k.wav`;
+const MIC_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${MIC_WAV}%noloop`];
+
+describe('Chromium with a fake microphone playing test/fixtures/vad/audio/speech_16k.wav', () => {
+  let mic: Browser;
+  beforeAll(async () => {
+    mic = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...MIC_ARGS] });
+  }, 60_000);
+  afterAll(async () => {
+    await mic?.close();
+  });
+
+  it('examples/browser/vad.html (linked from the demo page) hears both utterances of the first 10 s as silero-vad does (screenshot: out/ or docs/browser-vad.png)', async () => {
+    const { page, errors } = await open('examples/browser/', mic);
+    await Promise.all([page.waitForURL(/\/examples\/browser\/vad\.html$/), page.click('#vad-link')]);
+    await page.click('#listen'); // a user gesture: the AudioContext may start
+    await page.waitForFunction(() => document.body.dataset.error || (window as any).vadLog.events.length >= 4, null, { timeout: 60_000 });
+    const got = await page.evaluate(`({ error: document.body.dataset.error, status: document.getElementById('status').textContent, ...window.vadLog })`) as
+      { error?: string; status: string; sampleRate: number; frames: { index: number; time: number; prob: number }[]; events: { type: string; time: number; frame: number }[] };
+    expect(got.error).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(got.status).toMatch(new RegExp(`^listening at ${got.sampleRate} Hz`));
+    expect(got.frames.map((f) => f.index), 'every frame reached the page, in order').toEqual(got.frames.map((_, i) => i));
+
+    // What is deterministic: the speech itself. Where the stream began in the file is not (the page's frames start when its
+    // audio graph runs), so the events are compared by their spacing — each utterance's length and the pause between them
+    // — with silero-vad's VADIterator over onnxruntime's probabilities for the same model on the file itself.
+    const ref: [number, string, number][] = json('vad/segments.json').stream['silero_vad.onnx']['16000'].defaults;
+    const events = got.events.slice(0, 4);
+    expect(events.map((e) => e.type)).toEqual(['speechstart', 'speechend', 'speechstart', 'speechend']);
+    for (let i = 1; i < 4; i++) {
+      const ours = events[i].time - events[i - 1].time, theirs = (ref[i][2] - ref[i - 1][2]) / 16000;
+      expect(Math.abs(ours - theirs), `${events[i - 1].type} -> ${events[i].type}: ${ours.toFixed(3)} s here, ${theirs.toFixed(3)} s by silero-vad`).toBeLessThanOrEqual(0.1);
+    }
+    // inside each detected utterance the probabilities are high: at least as often above 0.5 as onnxruntime's in silero-vad's segment, less 10 points
+    const refProbs: number[] = json('vad/reference.json').models['silero_vad.onnx']['16000'].probs;
+    const above = (probs: number[]) => probs.filter((p) => p > 0.5).length / probs.length;
+    for (const k of [0, 2]) {
+      const ours = above(got.frames.slice(events[k].frame, events[k + 1].frame + 1).map((f) => f.prob));
+      const theirs = above(refProbs.slice(ref[k][0], ref[k + 1][0] + 1));
+      expect(ours, `utterance ${k / 2 + 1}: share of frames above 0.5 (silero-vad's segment on onnxruntime: ${theirs.toFixed(2)})`).toBeGreaterThanOrEqual(theirs - 0.1);
+    }
+    console.log(`Chromium microphone at ${got.sampleRate} Hz: ${events.map((e) => `${e.type} ${e.time.toFixed(3)} s`).join(', ')}; ` +
+      `silero-vad on the file: ${ref.slice(0, 4).map(([, t, at]) => `${t} ${(at / 16000).toFixed(3)} s`).join(', ')}`);
+    await screenshot(page, 'browser-vad.png');
+
+    await page.click('#listen'); // Stop: the tracks end and the context closes
+    await page.waitForFunction(() => document.body.dataset.vad === 'stopped' || document.body.dataset.error, null, { timeout: 10_000 });
+    expect(await page.evaluate(`document.body.dataset.error`)).toBeUndefined();
   });
 });
