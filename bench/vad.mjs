@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as ortNodeLib from 'onnxruntime-node';
 import * as ortWebLib from 'onnxruntime-web';
-import { createVad, hasRelaxedSimd, readWav } from '../dist/index.js';
+import { hasRelaxedSimd } from '../dist/index.js';
+import { createVad, readWav } from '../dist/vad.js';
 
 const MODEL = new URL('../test/fixtures/vad/models/silero_vad_16k_op15.onnx', import.meta.url).pathname;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
