@@ -6,6 +6,8 @@ const PHASES = 256; // kernel table entries per input sample
 const BETA = 8.6; // Kaiser window: ~80 dB stopband
 const ROLLOFF = 0.94; // cutoff as a fraction of the lower Nyquist frequency
 
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+
 /** Modified Bessel function of the first kind, order 0 (series). */
 function i0(x: number): number {
   let sum = 1, term = 1;
@@ -29,6 +31,10 @@ export class Resampler {
   private buf = new Float32Array(0); // input from sample `base` on
   private base = 0;
   private next = 0; // index of the next output sample
+  // a rational ratio from/to = M/L (L phases at most 4096): the kernel for each phase, precomputed
+  private readonly M: number;
+  private readonly L: number;
+  private readonly bank: Float32Array | undefined;
 
   constructor(readonly from: number, readonly to: number) {
     check(Number.isFinite(from) && from > 0 && Number.isFinite(to) && to > 0, 'OPTION', `resampling needs positive rates, got ${from} -> ${to}`);
@@ -40,6 +46,13 @@ export class Resampler {
       const d = i / PHASES, r = d / this.half;
       const sinc = d === 0 ? 1 : Math.sin(Math.PI * fc * d) / (Math.PI * fc * d);
       this.table[i] = r < 1 ? fc * sinc * (i0(BETA * Math.sqrt(1 - r * r)) / i0(BETA)) : 0;
+    }
+    const g = gcd(Math.round(from), Math.round(to));
+    [this.M, this.L] = [Math.round(from) / g, Math.round(to) / g];
+    if (Number.isInteger(from) && Number.isInteger(to) && this.L <= 4096) {
+      const taps = 2 * this.half;
+      this.bank = new Float32Array(this.L * taps);
+      for (let p = 0; p < this.L; p++) for (let j = 0; j < taps; j++) this.bank[p * taps + j] = this.kernel(p / this.L + this.half - 1 - j);
     }
   }
 
@@ -72,16 +85,25 @@ export class Resampler {
 
   /** Output samples whose kernel lies within input [.., available); at most `limit` in all. */
   private drain(available: number, limit = Infinity): Float32Array {
-    const out: number[] = [];
-    for (;;) {
-      if (this.next >= limit) break;
-      const t = this.next * this.step;
-      const hi = Math.floor(t + this.half);
-      if (hi >= available) break;
+    // how many outputs the input determines: the last needs input up to floor(t + half) < available
+    let count = Math.max(0, Math.ceil((available - this.half - 1) / this.step) + 1 - this.next);
+    while (count > 0 && Math.floor((this.next + count - 1) * this.step + this.half) >= available) count--;
+    count = Math.min(count, limit - this.next);
+    const out = new Float32Array(Math.max(0, count));
+    const taps = 2 * this.half, buf = this.buf, base = this.base;
+    for (let i = 0; i < out.length; i++, this.next++) {
+      const k = this.next;
       let s = 0;
-      for (let n = Math.max(0, Math.ceil(t - this.half)); n <= hi; n++) s += this.buf[n - this.base] * this.kernel(t - n);
-      out.push(s);
-      this.next++;
+      if (this.bank) {
+        // rational ratio: output k sits at input n0 + p/L; its taps are row p of the bank
+        const q = k * this.M, n0 = Math.floor(q / this.L), row = (q - n0 * this.L) * taps, first = n0 - this.half + 1;
+        const lo = Math.max(0, -first);
+        for (let j = lo; j < taps; j++) s += buf[first + j - base] * this.bank[row + j];
+      } else {
+        const t = k * this.step, hi = Math.floor(t + this.half);
+        for (let n = Math.max(0, Math.ceil(t - this.half)); n <= hi; n++) s += buf[n - base] * this.kernel(t - n);
+      }
+      out[i] = s;
     }
     // keep only the input later outputs can still reach
     const keep = Math.max(0, Math.floor(this.next * this.step - this.half) - 1);
@@ -89,7 +111,7 @@ export class Resampler {
       this.buf = this.buf.slice(keep - this.base);
       this.base = keep;
     }
-    return Float32Array.from(out);
+    return out;
   }
 }
 
