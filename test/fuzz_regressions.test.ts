@@ -1,9 +1,9 @@
 // test/fuzz_regressions.test.ts: what fuzzing found (test/fuzz.test.ts), each reduced to the input that broke it and
 // now pinned to its specific error.
 import { readFileSync } from 'node:fs';
-import { InferenceSession, Tensor } from 'lstm-wasm';
+import { InferenceSession, Tensor, readNpy } from 'lstm-wasm';
 import { loadKeras } from 'lstm-wasm/keras';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../bench/onnx_writer.mjs';
 import { encode, parse } from './fuzz/proto';
 import { expectError, fixturePath } from './helpers';
@@ -36,6 +36,11 @@ describe('fuzzing regressions', () => {
   it('a required input left empty: MODEL, not a TypeError', async () => {
     const bytes = onnx({ nodes: [{ op: 'Pow', inputs: ['x', ''], outputs: ['y'] }], inputs: [x23], outputs: [{ name: 'y', dims: [2, 3] }] });
     await expectError(() => InferenceSession.create(bytes), 'MODEL', /Pow node 'Pow_0': input 1 is required but the node leaves it empty/);
+  });
+
+  it('a version-2 npy cut before its 4-byte header length: FORMAT, not a RangeError', () => {
+    const bytes = Uint8Array.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 0x76, 0]); // \x93NUMPY v2.0, 10 bytes
+    expect(() => readNpy(bytes, 'cut.npy')).toThrow(/cut\.npy: a version 2 header needs 12 bytes before it, the file has 10/);
   });
 
   it('a TENSOR attribute with no tensor: FORMAT, not a TypeError', async () => {

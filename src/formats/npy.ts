@@ -14,6 +14,7 @@ export function readNpy(bytes: Uint8Array, file = 'npy file'): Tensor {
   const major = bytes[6];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (major !== 1 && major !== 2 && major !== 3) throw bad(`.npy format version ${major} is not 1, 2 or 3`);
+  if (major !== 1 && bytes.length < 12) throw bad(`a version ${major} header needs 12 bytes before it, the file has ${bytes.length}`);
   const [hlen, start] = major === 1 ? [dv.getUint16(8, true), 10] : [dv.getUint32(8, true), 12];
   if (start + hlen > bytes.length) throw bad(`header of ${hlen} bytes runs past the end of the file: truncated?`);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + hlen));
