@@ -12,9 +12,10 @@
  * - `IO`: a file or URL cannot be read or written.
  * - `MISMATCH`: (CLI `--expect`) an output differs from the expected array beyond the tolerance.
  * - `NUMERIC`: a computation gave NaN where a decision needs a number (e.g. the scores decoding picks from).
+ * - `ABORTED`: the run's AbortSignal fired; the session is still usable.
  */
 export type ErrorCode =
-  | 'FORMAT' | 'MODEL' | 'UNSUPPORTED' | 'INPUT' | 'OPTION' | 'MEMORY' | 'RELEASED' | 'RUNTIME' | 'IO' | 'MISMATCH' | 'NUMERIC';
+  | 'FORMAT' | 'MODEL' | 'UNSUPPORTED' | 'INPUT' | 'OPTION' | 'MEMORY' | 'RELEASED' | 'RUNTIME' | 'IO' | 'MISMATCH' | 'NUMERIC' | 'ABORTED';
 
 export class LstmWasmError extends Error {
   readonly code: ErrorCode;

@@ -1,5 +1,5 @@
 // index.ts: the public API (re-exports only).
-export { InferenceSession, type SessionOptions } from './session.js';
+export { InferenceSession, type RunOptions, type SessionOptions } from './session.js';
 export { Tensor, type TensorType, type TensorData } from './tensor.js';
 export { LstmWasmError, type ErrorCode } from './errors.js';
 export { compileCore, hasRelaxedSimd, type WasmSource } from './runtime.js';

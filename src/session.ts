@@ -96,9 +96,14 @@ export class InferenceSession {
     return this.exec;
   }
 
-  /** Runs the model; returns the outputs named in `fetches` (all by default) as new tensors. Leaves the step() state alone. */
-  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Tensor>> {
-    return this.live().run(feeds, fetches);
+  /**
+   * Runs the model; returns the outputs named in `fetches` (all by default) as new tensors. Leaves the step() state
+   * alone. Runs on one session execute one at a time, in call order. `options.signal` (an AbortSignal) stops a long
+   * run between kernel calls and between the 512-step chunks of a long sequence: an ABORTED error.
+   */
+  async run(feeds: Feeds, fetches?: readonly string[], options?: RunOptions): Promise<Record<string, Tensor>> {
+    const signal = runSignal(options);
+    return signal ? this.live().runAbortable(feeds, fetches, false, signal) : this.live().run(feeds, fetches);
   }
 
   /**
@@ -108,8 +113,9 @@ export class InferenceSession {
    * sequence (a mean over time, the last step) see only this piece. Forward-only models: a bidirectional or reverse
    * layer reads from the end and cannot stream.
    */
-  async step(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, Tensor>> {
-    return this.live().run(feeds, fetches, true);
+  async step(feeds: Feeds, fetches?: readonly string[], options?: RunOptions): Promise<Record<string, Tensor>> {
+    const signal = runSignal(options);
+    return signal ? this.live().runAbortable(feeds, fetches, true, signal) : this.live().run(feeds, fetches, true);
   }
 
   /** The state step() carries, per recurrent node (by name): h and, for an LSTM, c, shaped as the node's h_n / c_n; {} before the first step. */
@@ -150,6 +156,21 @@ export class InferenceSession {
     this.exec = undefined;
     this.rt = undefined;
   }
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Stops the run (an ABORTED error) when it fires; a step() stopped half-way forgets the carried state. */
+  signal?: AbortSignal;
+}
+
+function runSignal(options: RunOptions | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  check(options !== null && typeof options === 'object', 'OPTION', 'run options must be an object');
+  for (const k of Object.keys(options)) check(k === 'signal', 'OPTION', `unknown run option '${k}'; known: signal`);
+  const s = options.signal;
+  check(s === undefined || (typeof s === 'object' && s !== null && typeof s.aborted === 'boolean'), 'OPTION', 'signal must be an AbortSignal');
+  return s;
 }
 
 function isModel(x: unknown): x is Model {

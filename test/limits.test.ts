@@ -86,3 +86,21 @@ describe('no leaks, isolation', () => {
     together.forEach((o, k) => expect(o.y.data).toEqual(alone[k].data));
   });
 });
+
+describe('AbortSignal', () => {
+  it('stops a long run between chunks with ABORTED; the session then runs normally', async () => {
+    const T = 400_000, I = 4, H = 64;
+    const s = await InferenceSession.create(lstmFile(I, H));
+    const x = new Tensor('float32', new Float32Array(T * I).fill(0.1), [T, 1, I]);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('took too long')), 20);
+    const t0 = performance.now();
+    await expectError(() => s.run({ x }, ['h_n'], { signal: ac.signal }), 'ABORTED', /the run was aborted: took too long/);
+    expect(performance.now() - t0).toBeLessThan(1000); // far less than the whole run
+    await expectError(() => s.run({ x }, ['h_n'], { signal: AbortSignal.abort() }), 'ABORTED', /the run was aborted/);
+    const small = new Tensor('float32', new Float32Array(5 * I).fill(0.1), [5, 1, I]);
+    const a = await s.run({ x: small }, ['h_n'], { signal: new AbortController().signal });
+    expectClose(a.h_n, (await s.run({ x: small }, ['h_n'])).h_n, 'h_n', 0);
+    await expectError(() => s.run({ x: small }, undefined, { timeout: 5 } as never), 'OPTION', /unknown run option 'timeout'; known: signal/);
+  });
+});

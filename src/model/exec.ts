@@ -9,7 +9,7 @@ export type { Feeds };
 import { type Graph, type PlacedNode, allPlaced, analyze } from './graph.js';
 import type { DevVal, Val } from './ops/registry.js';
 import { onnxRecurrent } from '../formats/onnx_recurrent.js';
-import { recurrentDef } from './ops/rnn.js';
+import { recurrentChunks, recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
 import { type Call, type RunPlan, planKey, planRun } from './run_plan.js';
 import { type RecurrentState, type SlotNeed, StateStore, batchAxis, continueFeeds, selectRows, stateInputs } from './state.js';
@@ -162,7 +162,7 @@ export class Executor {
    * Runs the model. `step`: every recurrent node starts from the carried state (after the first step) and leaves its
    * final state there, so a sequence fed in pieces gives what it gives whole.
    */
-  run(feeds: Feeds, fetches?: readonly string[], step = false): Record<string, Tensor> {
+  private start(feeds: Feeds, fetches: readonly string[] | undefined, step: boolean) {
     if (step) {
       check(!this.branchRecurrent, 'MODEL', () => `step(): recurrent node '${this.branchRecurrent!.name}' runs inside an If branch; feed its state in and out with run() (as the model's own inputs and outputs)`);
       StateStore.checkStreamable(this.recurrentNodes());
@@ -204,16 +204,64 @@ export class Executor {
     const d = new Device(rt, this.params);
     d.scratch = base + plan.scratchAt;
     const runTop = rt.mark(); // fed recurrent weights are packed above the region, for this run only
-    try {
-      for (const [pn, node] of plan.translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
-      if (step) this.stateVersion++; // the state moves even if the run fails half-way
-      this.runDevice(d, base, plan, step);
-      if (step) this.stateFilled = true;
-    } finally {
+    const finish = () => {
       rt.reset(runTop);
       for (const pn of plan.translated.keys()) this.prepared.delete(pn);
+    };
+    try {
+      for (const [pn, node] of plan.translated) this.prepared.set(pn, recurrentDef.prepare(rt, node, this.options.weights === 'int8'));
+    } catch (e) {
+      finish();
+      throw e;
     }
-    return this.collect(wanted, plan, plan.calls!.at);
+    if (step) this.stateVersion++; // the state moves even if the run fails half-way
+    return {
+      work: this.runDevice(d, base, plan, step),
+      done: () => {
+        finish();
+        if (step) this.stateFilled = true;
+        return this.collect(wanted, plan, plan.calls!.at);
+      },
+      failed: () => {
+        finish();
+        if (step) this.resetState(); // a step stopped half-way leaves no state to continue from
+      },
+    };
+  }
+
+  /** Runs the model (see start). */
+  run(feeds: Feeds, fetches?: readonly string[], step = false): Record<string, Tensor> {
+    const r = this.start(feeds, fetches, step);
+    try {
+      for (const _ of r.work); // eslint-disable-line no-empty
+    } catch (e) {
+      r.failed();
+      throw e;
+    }
+    return r.done();
+  }
+
+  /**
+   * Runs the model, giving the event loop a turn every few milliseconds (between kernel calls and between the
+   * time chunks of a long sequence) so `signal` can stop it: an ABORTED error, the session still usable.
+   */
+  async runAbortable(feeds: Feeds, fetches: readonly string[] | undefined, step: boolean, signal: AbortSignal): Promise<Record<string, Tensor>> {
+    const stop = () => new LstmWasmError('ABORTED', `the run was aborted${signal.reason !== undefined ? `: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason)}` : ''}`);
+    if (signal.aborted) throw stop();
+    const r = this.start(feeds, fetches, step);
+    try {
+      let since = performance.now();
+      for (const _ of r.work) {
+        if (performance.now() - since < 8) continue;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (signal.aborted) throw stop();
+        since = performance.now();
+      }
+    } catch (e) {
+      r.failed();
+      throw e;
+    }
+    return r.done();
   }
 
   /** The plan of a run with these inputs: worked out, or (same dims and host values as before) remembered. */
@@ -247,14 +295,16 @@ export class Executor {
     }
   }
 
-  private runDevice(d: Device, base: number, plan: RunPlan, step: boolean): void {
+  /** The kernel calls of a run, yielding between calls and between the time chunks of long sequences. */
+  private *runDevice(d: Device, base: number, plan: RunPlan, step: boolean): Generator<void> {
     if (!plan.calls || plan.calls.base !== base) plan.calls = this.calls(base, plan);
     let r = 0; // recurrent nodes so far: the index of the next one's state slot
     for (const c of plan.calls.list) {
       d.prepared = c.prepared;
       if (c.pn.def) c.pn.def.device!(d, c.pn.node as OpNode, c.ins, c.outs, this.graph.opset);
-      else if (!step) recurrentDef.device(d, (d.prepared as PackedRecurrent).node, c.ins, c.outs);
+      else if (!step) yield* recurrentChunks(d, (d.prepared as PackedRecurrent).node, c.ins, c.outs);
       else this.stepRecurrent(d, c.ins, c.outs, r++);
+      yield;
     }
   }
 
