@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: { alias: { 'lstm-wasm': fileURLToPath(new URL('./dist/index.js', import.meta.url)) } },
+  resolve: {
+    alias: {
+      'lstm-wasm/text': fileURLToPath(new URL('./dist/text.js', import.meta.url)), // before 'lstm-wasm': the first match wins
+      'lstm-wasm': fileURLToPath(new URL('./dist/index.js', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     execArgv: ['--expose-gc'],
