@@ -1,0 +1,232 @@
+// text/word2vec.ts: train word2vec (CBOW / skip-gram, negative sampling / hierarchical softmax) in wasm, with gensim's
+// parameter names and defaults (except workers: 1).
+import { Rng } from '../decode/rng.js';
+import { LstmWasmError, check } from '../errors.js';
+import type { WasmSource } from '../runtime.js';
+import { TextCore } from './core.js';
+import { KeyedVectors } from './keyed_vectors.js';
+import { Vocabulary } from './vocabulary.js';
+import { huffman, noiseTable, sampleThresholds } from './word2vec_tables.js';
+
+/** gensim's Word2Vec parameters (same names, same defaults, except `workers`). */
+export interface Word2VecOptions {
+  /** Dimensions of the word vectors. Default 100. */
+  vector_size?: number;
+  /** Max distance between the predicted word and a context word. Default 5. */
+  window?: number;
+  /** Ignore words seen fewer times. Default 5. */
+  min_count?: number;
+  /** Keep at most this many words, raising min_count as gensim does. Default: no limit. */
+  max_final_vocab?: number;
+  /** Subsampling of frequent words: words above this share of the corpus are randomly dropped. Default 1e-3; 0 = off. */
+  sample?: number;
+  /** Noise words per prediction (negative sampling); 0 = none. Default 5. */
+  negative?: number;
+  /** 1: hierarchical softmax (with negative 0 for it alone). Default 0. */
+  hs?: 0 | 1;
+  /** 1: skip-gram, 0: CBOW. Default 0. */
+  sg?: 0 | 1;
+  /** CBOW: 1 the mean of the context vectors, 0 their sum. Default 1. */
+  cbow_mean?: 0 | 1;
+  /** Learning rate at the start. Default 0.025. */
+  alpha?: number;
+  /** Learning rate at the end (it falls linearly). Default 0.0001. */
+  min_alpha?: number;
+  /** Passes over the corpus. Default 5. */
+  epochs?: number;
+  /** Seeds the initial vectors and every random draw. Default 1. */
+  seed?: number;
+  /** Noise distribution: count^ns_exponent. Default 0.75. */
+  ns_exponent?: number;
+  /** Draw each word's window from 1..window (true, the default) or always use the full window. */
+  shrink_windows?: boolean;
+  /** Words per training call (and per progress report). Default 10000. */
+  batch_words?: number;
+  /** Threads. Only 1 is implemented (the single-thread path). */
+  workers?: number;
+  /** Called after each batch (about every 10,000 words); may return a promise (awaited: a place to yield to a UI). */
+  progress?: (p: Word2VecProgress) => void | Promise<void>;
+  /** The wasm core (see InferenceSession's `wasm` option). */
+  wasm?: WasmSource;
+}
+
+export interface Word2VecProgress {
+  epoch: number;
+  epochs: number;
+  /** 0..1 of the whole training */
+  progress: number;
+  /** corpus words (in the vocabulary) gone through so far, all epochs */
+  words: number;
+  /** the learning rate now */
+  alpha: number;
+  wordsPerSecond: number;
+  secondsLeft: number;
+}
+
+export interface Word2VecStats {
+  /** corpus words in the vocabulary, times epochs */
+  words: number;
+  /** of those, the ones trained on after subsampling */
+  effectiveWords: number;
+  seconds: number;
+  /** words / seconds */
+  wordsPerSecond: number;
+}
+
+const DEFAULTS = {
+  vector_size: 100, window: 5, min_count: 5, sample: 1e-3, negative: 5, hs: 0, sg: 0, cbow_mean: 1, alpha: 0.025,
+  min_alpha: 0.0001, epochs: 5, seed: 1, ns_exponent: 0.75, shrink_windows: true, batch_words: 10000, workers: 1,
+};
+const KNOWN = [...Object.keys(DEFAULTS), 'max_final_vocab', 'progress', 'wasm'];
+type Settings = typeof DEFAULTS & Word2VecOptions;
+
+/** A trained model: the word vectors (`wv`), the vocabulary with its counts, the settings used and timings. */
+export class Word2Vec {
+  private constructor(readonly wv: KeyedVectors, readonly vocabulary: Vocabulary, readonly options: Readonly<Settings>, readonly stats: Word2VecStats) {}
+
+  /**
+   * Trains on sentences (token lists; iterated twice: once to count, once to encode). The corpus is held in wasm
+   * memory as 32-bit ids (4 bytes a word).
+   */
+  static async train(sentences: Iterable<readonly string[]>, options: Word2VecOptions = {}): Promise<Word2Vec> {
+    const o = settings(options);
+    const vocab = buildVocabulary(sentences, o);
+    const V = vocab.size, D = o.vector_size, DP = (D + 3) & ~3;
+    const { ids, bounds, lengths } = encode(sentences, vocab);
+    const rt = await TextCore.create(o.wasm);
+    const k = rt.k, W = k.W2V_WORDS;
+    const bytes = (n: number, what: string) => rt.alloc(n, what);
+    const cfg = bytes(W * 4, 'the word2vec config');
+    const syn0 = bytes(V * DP * 4, `${V} x ${D} word vectors`);
+    const syn1 = o.hs ? bytes(V * DP * 4, 'hierarchical-softmax weights') : 0;
+    const syn1neg = o.negative ? bytes(V * DP * 4, 'negative-sampling weights') : 0;
+    const counts = vocab.counts;
+    const cum = noiseTable(counts, o.ns_exponent), sample = sampleThresholds(counts, o.sample), tree = o.hs ? huffman(counts) : undefined;
+    const put = (a: Uint32Array | Int32Array | Uint8Array | Float32Array, what: string) => {
+      const p = bytes(Math.max(a.byteLength, 4), what);
+      new Uint8Array(rt.core.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return p;
+    };
+    const exp = new Float32Array(k.W2V_EXP_TABLE_SIZE).map((_, i) => {
+      const e = Math.exp(((i / k.W2V_EXP_TABLE_SIZE) * 2 - 1) * 6);
+      return e / (e + 1);
+    });
+    const fields: [number, number][] = [
+      [k.W2V_DIM, D], [k.W2V_DP, DP], [k.W2V_SYN0, syn0], [k.W2V_SYN1, syn1], [k.W2V_SYN1NEG, syn1neg], [k.W2V_NEGATIVE, o.negative],
+      [k.W2V_SG, o.sg], [k.W2V_CBOW_MEAN, o.cbow_mean], [k.W2V_WINDOW, o.window], [k.W2V_SHRINK, o.shrink_windows ? 1 : 0],
+      [k.W2V_CUM, put(cum, 'the noise table')], [k.W2V_VOCAB, V], [k.W2V_SAMPLE, sample ? put(sample, 'subsampling thresholds') : 0],
+      [k.W2V_CODE_AT, tree ? put(tree.at, 'Huffman paths') : 0], [k.W2V_CODES, tree ? put(tree.codes, 'Huffman codes') : 0],
+      [k.W2V_POINTS, tree ? put(tree.points, 'Huffman nodes') : 0], [k.W2V_EXP, put(exp, 'the sigmoid table')],
+      [k.W2V_NEU1, bytes(DP * 4, 'scratch')], [k.W2V_WORK, bytes(DP * 4, 'scratch')], [k.W2V_SENT, bytes(k.W2V_MAX_SENTENCE * 4, 'scratch')],
+      [k.W2V_ENDS, bytes((k.W2V_MAX_SENTENCE + 1) * 4, 'scratch')], [k.W2V_ALPHAS, bytes((k.W2V_MAX_SENTENCE + 1) * 4, 'scratch')],
+    ];
+    const words = put(ids, `the corpus (${ids.length} words)`), bnd = put(bounds, 'sentence bounds');
+    const c = rt.i32(cfg, W);
+    for (const [f, v] of fields) c[f] = v;
+    // initial vectors: uniform in [-1/D, 1/D) as gensim's prep_vectors; output weights 0
+    const rng = new Rng(o.seed), m = rt.f32(syn0, V * DP);
+    for (let i = 0; i < V; i++) for (let d = 0; d < D; d++) m[i * DP + d] = (rng.next() * 2 - 1) / D;
+    for (const f of [k.W2V_RANDOM, k.W2V_RANDOM_WINDOW]) { // two 48-bit LCG states
+      new BigUint64Array(rt.core.memory.buffer, cfg + f * 4, 1)[0] = (BigInt(rng.nextU32()) << 16n) | BigInt(rng.nextU32() & 0xffff);
+    }
+
+    // jobs as gensim's _job_producer makes them: whole sentences while they fit in batch_words corpus words (a longer
+    // sentence is a job alone); each job trains at one learning rate, set from the share of sentences done before it
+    const jobs: number[] = [0];
+    for (let s = 0, size = 0; s < lengths.length; s++) {
+      if (size + lengths[s] > o.batch_words && s > jobs[jobs.length - 1]) {
+        jobs.push(s);
+        size = 0;
+      }
+      size += lengths[s];
+    }
+    jobs.push(lengths.length);
+    const S = lengths.length, total = ids.length * o.epochs;
+    const alphaAt = (epoch: number, sentence: number) => Math.max(o.min_alpha, o.alpha - ((o.alpha - o.min_alpha) * (epoch + sentence / S)) / o.epochs);
+    const t0 = now();
+    let effective = 0, done = 0;
+    for (let e = 0; e < o.epochs; e++) {
+      for (let j = 0; j + 1 < jobs.length; j++) {
+        const s0 = jobs[j], s1 = jobs[j + 1], alpha = alphaAt(e, s0);
+        effective += rt.core.w2v_train_f32(cfg, words, bnd, s0, s1, alpha, alpha);
+        done += bounds[s1] - bounds[s0];
+        if (o.progress) {
+          const secs = (now() - t0) / 1000, wps = done / Math.max(secs, 1e-9);
+          await o.progress({ epoch: e + 1, epochs: o.epochs, progress: done / total, words: done, alpha, wordsPerSecond: wps, secondsLeft: (total - done) / wps });
+        }
+      }
+    }
+    const seconds = (now() - t0) / 1000;
+    const out = new Float32Array(V * D), trained = rt.f32(syn0, V * DP);
+    for (let i = 0; i < V; i++) out.set(trained.subarray(i * DP, i * DP + D), i * D);
+    const wv = await KeyedVectors.create(vocab.words, out, { counts, wasm: o.wasm });
+    return new Word2Vec(wv, vocab, o, { words: total, effectiveWords: effective, seconds, wordsPerSecond: total / seconds });
+  }
+}
+
+const now = () => (globalThis.performance ?? Date).now();
+
+function settings(options: Word2VecOptions): Settings {
+  check(options !== null && typeof options === 'object', 'OPTION', 'word2vec options must be an object');
+  for (const k of Object.keys(options)) {
+    const hint = /[A-Z]/.test(k) ? ` (gensim's names: ${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)})` : '';
+    check(KNOWN.includes(k), 'OPTION', `unknown word2vec option '${k}'${hint}; known: ${KNOWN.join(', ')}`);
+  }
+  const o = { ...DEFAULTS, ...options } as Settings;
+  const int = (k: keyof Settings, min: number) => check(Number.isInteger(o[k]) && (o[k] as number) >= min, 'OPTION', `${k} must be an integer >= ${min}, got ${String(o[k])}`);
+  int('vector_size', 1); int('window', 1); int('min_count', 1); int('negative', 0); int('epochs', 1); int('batch_words', 1);
+  for (const k of ['hs', 'sg', 'cbow_mean'] as const) check(o[k] === 0 || o[k] === 1, 'OPTION', `${k} must be 0 or 1, got ${String(o[k])}`);
+  check(o.max_final_vocab === undefined || (Number.isInteger(o.max_final_vocab) && o.max_final_vocab > 0), 'OPTION', `max_final_vocab must be a positive integer, got ${o.max_final_vocab}`);
+  check(o.hs || o.negative > 0, 'OPTION', 'nothing to train: negative is 0 and hs is 0 (use negative > 0, or hs: 1)');
+  for (const k of ['sample', 'alpha', 'min_alpha', 'ns_exponent'] as const) check(Number.isFinite(o[k]) && o[k] >= 0, 'OPTION', `${k} must be a number >= 0, got ${String(o[k])}`);
+  check(o.alpha > 0, 'OPTION', 'alpha must be above 0');
+  check(Number.isSafeInteger(o.seed), 'OPTION', `seed must be an integer, got ${o.seed}`);
+  check(o.workers === 1, 'UNSUPPORTED', `workers: ${o.workers}: only the single-thread trainer exists (workers: 1)`);
+  check(o.progress === undefined || typeof o.progress === 'function', 'OPTION', 'progress must be a function');
+  return o;
+}
+
+/** Words seen at least min_count times (raised to fit max_final_vocab as gensim does), most frequent first. */
+function buildVocabulary(sentences: Iterable<readonly string[]>, o: Settings): Vocabulary {
+  check(sentences !== null && typeof (sentences as Iterable<unknown>)?.[Symbol.iterator] === 'function', 'INPUT',
+    'word2vec: expected sentences, an iterable of token arrays');
+  for (const s of sentences) {
+    check(Array.isArray(s), 'INPUT', `word2vec: a sentence must be an array of tokens, got ${typeof s === 'string' ? 'a string (split it into tokens first, e.g. with Tokenizer.sentences)' : typeof s}`);
+    break;
+  }
+  const all = Vocabulary.build(sentences, { specials: [], minCount: 1 });
+  if (all.size === 0) throw new LstmWasmError('INPUT', 'word2vec: the corpus is empty (no sentence has a word)');
+  let min = o.min_count;
+  if (o.max_final_vocab !== undefined && o.max_final_vocab < all.size) min = Math.max(min, all.counts[o.max_final_vocab] + 1);
+  let n = 0;
+  while (n < all.size && all.counts[n] >= min) n++;
+  if (n === 0) {
+    throw new LstmWasmError('INPUT', `word2vec: no word occurs ${min} times (min_count); the most frequent, ${JSON.stringify(all.words[0])}, occurs ${all.counts[0]} times`);
+  }
+  return new Vocabulary(all.words.slice(0, n), all.counts.subarray(0, n), {}, all.tokenizer);
+}
+
+/**
+ * The corpus as ids of words in the vocabulary (others dropped, as gensim does), where each sentence's ids start
+ * (bounds, one more than sentences) and each sentence's length in corpus words, unknown words included (what gensim's
+ * jobs count).
+ */
+function encode(sentences: Iterable<readonly string[]>, vocab: Vocabulary): { ids: Int32Array; bounds: Int32Array; lengths: Int32Array } {
+  let n = 0;
+  for (let i = 0; i < vocab.size; i++) n += vocab.counts[i];
+  const ids = new Int32Array(n), bounds: number[] = [0], lengths: number[] = [];
+  const index = new Map(vocab.words.map((w, i) => [w, i]));
+  let k = 0;
+  for (const s of sentences) {
+    for (const w of s) {
+      const i = index.get(w);
+      if (i === undefined) continue;
+      check(k < n, 'INPUT', 'word2vec: the sentences changed between the two passes (iterate the same corpus twice)');
+      ids[k++] = i;
+    }
+    bounds.push(k);
+    lengths.push(s.length);
+  }
+  check(k === n, 'INPUT', 'word2vec: the sentences changed between the two passes (iterate the same corpus twice)');
+  return { ids, bounds: Int32Array.from(bounds), lengths: Int32Array.from(lengths) };
+}
