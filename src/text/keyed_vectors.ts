@@ -3,6 +3,7 @@ import { check } from '../errors.js';
 import type { ByteSource } from '../io.js';
 import type { WasmSource } from '../runtime.js';
 import { TextCore } from './core.js';
+import { type AnalogiesResult, type EvaluateOptions, type WordPairsResult, evaluateWordAnalogies, evaluateWordPairs } from './evaluate.js';
 import { unknownWord } from './spelling.js';
 import { type ReadVectorsOptions, type VectorFormat, type VectorRows, readVectors, vectorFileChunks, writeVectorFile } from './vector_files.js';
 
@@ -17,6 +18,9 @@ export interface KeyedVectorsOptions {
    */
   search?: 'f32' | 'int8';
 }
+
+/** A word, a row number, or a vector (vectors are not left out of the results). */
+export type Term = string | number | Float32Array;
 
 /** (word, cosine similarity) pairs, most similar first — gensim's list of tuples. */
 export type Similar = [word: string, similarity: number][];
@@ -178,9 +182,9 @@ export class KeyedVectors implements VectorRows {
 
   /**
    * The words nearest to the mean of the positive words' unit vectors minus the negative ones' (3CosAdd), the
-   * input words left out: gensim's most_similar. A word may be given as a vector (Float32Array) instead.
+   * input words left out: gensim's most_similar. A word may be given by its row or as a vector (Float32Array).
    */
-  mostSimilar(positive: string | Float32Array | readonly (string | Float32Array)[], negative: readonly (string | Float32Array)[] = [], topn = 10, options: SearchOptions = {}): Similar {
+  mostSimilar(positive: Term | readonly Term[], negative: readonly Term[] = [], topn = 10, options: SearchOptions = {}): Similar {
     const pos = toList(positive), neg = toList(negative);
     check(pos.length + neg.length > 0, 'INPUT', 'mostSimilar: give at least one word');
     const mean = new Float64Array(this.vectorSize), exclude = new Set<number>();
@@ -208,7 +212,7 @@ export class KeyedVectors implements VectorRows {
    * 3CosMul (Levy & Goldberg 2014): argmax of Π_pos (1 + cos) / 2 / (Π_neg (1 + cos) / 2 + 1e-6) — gensim's
    * most_similar_cosmul.
    */
-  mostSimilarCosmul(positive: string | readonly string[], negative: readonly string[] = [], topn = 10, options: SearchOptions = {}): Similar {
+  mostSimilarCosmul(positive: Term | readonly Term[], negative: readonly Term[] = [], topn = 10, options: SearchOptions = {}): Similar {
     const pos = toList(positive), neg = toList(negative), exclude = new Set<number>();
     check(pos.length > 0, 'INPUT', 'mostSimilarCosmul: give at least one positive word');
     const n = this.limit(options), num = new Float64Array(n).fill(1), den = new Float64Array(n).fill(1);
@@ -220,7 +224,7 @@ export class KeyedVectors implements VectorRows {
       }
     }
     const s = this.rt.f32(this.scores, n);
-    for (let r = 0; r < n; r++) s[r] = num[r] / ((neg.length ? den[r] : 0) + 1e-6);
+    for (let r = 0; r < n; r++) s[r] = num[r] / (den[r] + 1e-6); // no negative word: the empty product, 1 (numpy's prod)
     return this.topk(topn, exclude, n);
   }
 
@@ -245,18 +249,29 @@ export class KeyedVectors implements VectorRows {
     return r[r.length - 1][1];
   }
 
+  /** Spearman and Pearson correlation with human similarity scores (the text of a WordSim-353 / SimLex-999 file). */
+  evaluateWordPairs(text: string, options: EvaluateOptions & { delimiter?: string } = {}): WordPairsResult {
+    return evaluateWordPairs(this, text, options);
+  }
+
+  /** Accuracy on analogy questions (the text of word2vec's questions-words.txt). */
+  evaluateWordAnalogies(text: string, options: EvaluateOptions = {}): AnalogiesResult {
+    return evaluateWordAnalogies(this, text, options);
+  }
+
   private limit(options: SearchOptions): number {
     const n = options.restrictVocab ?? this.size;
     check(Number.isInteger(n) && n > 0, 'OPTION', `restrictVocab must be a positive integer, got ${n}`);
     return Math.min(n, this.size);
   }
 
-  private termVector(t: string | Float32Array, exclude: Set<number>): Float32Array {
-    if (typeof t !== 'string') {
+  private termVector(t: Term, exclude: Set<number>): Float32Array {
+    if (typeof t !== 'string' && typeof t !== 'number') {
       check(t instanceof Float32Array && t.length === this.vectorSize, 'INPUT', `a vector term must be a Float32Array of ${this.vectorSize}`);
       return Float32Array.from(unit(Float64Array.from(t)));
     }
-    const i = this.indexOf(t);
+    const i = typeof t === 'number' ? t : this.indexOf(t);
+    check(Number.isInteger(i) && i >= 0 && i < this.size, 'INPUT', `row ${i} is outside 0..${this.size - 1}`);
     exclude.add(i);
     return this.getVector(i, true);
   }

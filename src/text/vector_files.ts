@@ -41,6 +41,14 @@ export async function readVectors(source: ByteSource | AsyncIterable<Uint8Array>
   const byName = typeof source === 'string' || source instanceof URL ? String(source).toLowerCase() : '';
   const hint = options.format ?? (byName.endsWith('.bin') ? 'word2vec-binary' : undefined);
   const r = new Reader(readChunks(source as ByteSource)[Symbol.asyncIterator](), what);
+  try {
+    return await readAll(r, what, options.format, hint, limit);
+  } finally {
+    await r.close(); // a limit or an error stops early: the file is closed now, not when collected
+  }
+}
+
+async function readAll(r: Reader, what: string, format: VectorFormat | undefined, hint: VectorFormat | undefined, limit: number) {
   // the header: two integers, else (text formats) a GloVe file whose first line is a vector
   const first = await r.line();
   check(first !== undefined, 'FORMAT', `${what}: the file is empty`);
@@ -52,7 +60,7 @@ export async function readVectors(source: ByteSource | AsyncIterable<Uint8Array>
   }
   const [n, D] = head.map(Number);
   check(n > 0 && D > 0, 'FORMAT', `${what}: the header announces ${n} vectors of ${D} numbers; both must be positive`);
-  const binary = hint === 'word2vec-binary' || (hint === undefined && (await r.looksBinary(4 * D)));
+  const binary = hint === 'word2vec-binary' || (format === undefined && hint === undefined && (await r.looksBinary(4 * D)));
   return binary ? readBinary(r, what, n, D, limit) : readText(r, what, n, D, limit);
 }
 
@@ -142,6 +150,10 @@ class Reader {
   private lineNo = 0;
   private readonly decoder = utf8();
   constructor(private readonly chunks: AsyncIterator<Uint8Array>, private readonly what: string) {}
+
+  async close(): Promise<void> {
+    await this.chunks.return?.();
+  }
 
   private async more(): Promise<boolean> {
     if (this.done) return false;
