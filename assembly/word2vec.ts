@@ -28,6 +28,8 @@ export const W2V_RANDOM: i32 = 20; // u64 (two words): the LCG of subsampling an
 export const W2V_RANDOM_WINDOW: i32 = 22; // u64 (two words): the LCG of the dynamic window (gensim draws it with numpy)
 export const W2V_ENDS: i32 = 24; // i32 (W2V_MAX_SENTENCE + 1) scratch: where each sentence of a batch ends in SENT
 export const W2V_ALPHAS: i32 = 25; // f32 (W2V_MAX_SENTENCE + 1) scratch: the learning rate of each sentence of a batch
+export const W2V_GUIDE: i32 = 26; // i32 (2^bits + 1): GUIDE[b] = bisect_left(CUM, b << (31 - bits)), or 0 (bisect every draw)
+export const W2V_GUIDE_SHIFT: i32 = 27; // 31 - bits
 export const W2V_WORDS: i32 = 32;
 
 export const W2V_MAX_SENTENCE: i32 = 10000; // words of a batch after subsampling; longer sentences are cut into pieces
@@ -52,11 +54,19 @@ const EXP_SCALE: f32 = <f32>(W2V_EXP_TABLE_SIZE / 6 / 2);
   return <u32>(s >> 16);
 }
 
-/** A noise word drawn with probability count^0.75 / Z: bisect_left of a random value in the cumulative table. */
+/**
+ * A noise word drawn with probability count^0.75 / Z: bisect_left of a random value in the cumulative table. The guide
+ * table says where the answer for the value's top bits starts, so a short scan finds the same index a bisection would.
+ */
 @inline function draw_noise(cfg: usize, state: usize): i32 {
-  const cum = ptr(cfg, W2V_CUM), V = word(cfg, W2V_VOCAB);
+  const cum = ptr(cfg, W2V_CUM), V = word(cfg, W2V_VOCAB), guide = ptr(cfg, W2V_GUIDE);
   const x = (<u32>(load<u64>(state) >> 16)) % load<u32>(cum + (<usize>(V - 1) << 2));
   next_u32(state);
+  if (guide) {
+    let i = load<i32>(guide + (<usize>(x >> <u32>word(cfg, W2V_GUIDE_SHIFT)) << 2));
+    while (load<u32>(cum + (<usize>i << 2)) < x) i++;
+    return i;
+  }
   let lo = 0, hi = V;
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;

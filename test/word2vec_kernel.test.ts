@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { Tensor } from 'lstm-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { noiseGuide } from '../src/text/word2vec_tables';
 import { core, expectClose, fixturePath, json, npy, rng } from './helpers';
 
 let c: Awaited<ReturnType<typeof core>>;
@@ -199,6 +200,7 @@ describe('w2v_train_f32 against the scalar reference', () => {
         return p;
       };
       const cfg = c.alloc(k.W2V_WORDS * 4);
+      c.i32(cfg, k.W2V_WORDS).fill(0);
       const p0 = padded(syn0), p1 = padded(syn1), pn = padded(syn1neg);
       const fields: [number, number][] = [
         [k.W2V_DIM, D], [k.W2V_DP, DP], [k.W2V_SYN0, p0], [k.W2V_SYN1, o.hs ? p1 : 0], [k.W2V_SYN1NEG, o.negative ? pn : 0],
@@ -243,8 +245,9 @@ describe('w2v_train_f32 against gensim 4.2 itself (one epoch, its initial vector
     const e = Math.fround(Math.exp(Math.fround(Math.fround(i / 1000) * 2 - 1) * 6)); // as gensim fills EXP_TABLE, in float32
     return e / (e + 1);
   });
-  for (const name of readdirSync(fixturePath('word2vec/steps'))) {
-    it(name, () => {
+  const cases = readdirSync(fixturePath('word2vec/steps')).flatMap((name) => [[name, false], ...(name.includes('neg') ? [[name, true]] : [])] as [string, boolean][]);
+  for (const [name, guided] of cases) {
+    it(`${name}${guided ? ', noise words found through the guide table' : ''}`, () => {
       const r = json(`word2vec/steps/${name}/case.json`), o = r.options, k = c.k, m = c.mark();
       const V = r.V as number, D = o.vector_size as number, DP = (D + 3) & ~3;
       const put = (a: Int32Array | Uint32Array | Uint8Array | Float32Array) => {
@@ -268,6 +271,7 @@ describe('w2v_train_f32 against gensim 4.2 itself (one epoch, its initial vector
       const ids = (r.ids as number[][]).flat(), bounds = [0];
       for (const s of r.ids as number[][]) bounds.push(bounds[bounds.length - 1] + s.length);
       const cfg = c.alloc(k.W2V_WORDS * 4);
+      c.i32(cfg, k.W2V_WORDS).fill(0);
       const fields: [number, number][] = [
         [k.W2V_DIM, D], [k.W2V_DP, DP], [k.W2V_SYN0, syn0], [k.W2V_SYN1, syn1], [k.W2V_SYN1NEG, syn1neg], [k.W2V_NEGATIVE, o.negative],
         [k.W2V_SG, o.sg], [k.W2V_CBOW_MEAN, o.cbow_mean ?? 1], [k.W2V_WINDOW, o.window], [k.W2V_SHRINK, 0],
@@ -276,6 +280,10 @@ describe('w2v_train_f32 against gensim 4.2 itself (one epoch, its initial vector
         [k.W2V_EXP, put(exp)], [k.W2V_NEU1, c.alloc(DP * 4)], [k.W2V_WORK, c.alloc(DP * 4)], [k.W2V_SENT, c.alloc(k.W2V_MAX_SENTENCE * 4)],
         [k.W2V_ENDS, c.alloc(k.W2V_MAX_SENTENCE * 4 + 4)], [k.W2V_ALPHAS, c.alloc(k.W2V_MAX_SENTENCE * 4 + 4)],
       ];
+      if (guided) {
+        const g = noiseGuide(Uint32Array.from(r.cum));
+        fields.push([k.W2V_GUIDE, put(g.guide)], [k.W2V_GUIDE_SHIFT, g.shift]);
+      }
       const pw = put(Int32Array.from(ids)), pb = put(Int32Array.from(bounds));
       for (const [f, v] of fields) c.i32(cfg, k.W2V_WORDS)[f] = v;
       new BigUint64Array(c.ex.memory.buffer, cfg + k.W2V_RANDOM * 4, 1)[0] = BigInt(r.seed);

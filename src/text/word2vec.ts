@@ -6,7 +6,7 @@ import type { WasmSource } from '../runtime.js';
 import { TextCore } from './core.js';
 import { KeyedVectors } from './keyed_vectors.js';
 import { Vocabulary } from './vocabulary.js';
-import { huffman, noiseTable, sampleThresholds } from './word2vec_tables.js';
+import { huffman, noiseGuide, noiseTable, sampleThresholds } from './word2vec_tables.js';
 
 /** gensim's Word2Vec parameters (same names, same defaults, except `workers`). */
 export interface Word2VecOptions {
@@ -101,7 +101,7 @@ export class Word2Vec {
     const syn1 = o.hs ? bytes(V * DP * 4, 'hierarchical-softmax weights') : 0;
     const syn1neg = o.negative ? bytes(V * DP * 4, 'negative-sampling weights') : 0;
     const counts = vocab.counts;
-    const cum = noiseTable(counts, o.ns_exponent), sample = sampleThresholds(counts, o.sample), tree = o.hs ? huffman(counts) : undefined;
+    const cum = noiseTable(counts, o.ns_exponent), guide = noiseGuide(cum), sample = sampleThresholds(counts, o.sample), tree = o.hs ? huffman(counts) : undefined;
     const put = (a: Uint32Array | Int32Array | Uint8Array | Float32Array, what: string) => {
       const p = bytes(Math.max(a.byteLength, 4), what);
       new Uint8Array(rt.core.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -118,10 +118,11 @@ export class Word2Vec {
       [k.W2V_CODE_AT, tree ? put(tree.at, 'Huffman paths') : 0], [k.W2V_CODES, tree ? put(tree.codes, 'Huffman codes') : 0],
       [k.W2V_POINTS, tree ? put(tree.points, 'Huffman nodes') : 0], [k.W2V_EXP, put(exp, 'the sigmoid table')],
       [k.W2V_NEU1, bytes(DP * 4, 'scratch')], [k.W2V_WORK, bytes(DP * 4, 'scratch')], [k.W2V_SENT, bytes(k.W2V_MAX_SENTENCE * 4, 'scratch')],
+      [k.W2V_GUIDE, put(guide.guide, 'the noise guide table')], [k.W2V_GUIDE_SHIFT, guide.shift],
       [k.W2V_ENDS, bytes((k.W2V_MAX_SENTENCE + 1) * 4, 'scratch')], [k.W2V_ALPHAS, bytes((k.W2V_MAX_SENTENCE + 1) * 4, 'scratch')],
     ];
     const words = put(ids, `the corpus (${ids.length} words)`), bnd = put(bounds, 'sentence bounds');
-    const c = rt.i32(cfg, W);
+    const c = rt.i32(cfg, W).fill(0);
     for (const [f, v] of fields) c[f] = v;
     // initial vectors: uniform in [-1/D, 1/D) as gensim's prep_vectors; output weights 0
     const rng = new Rng(o.seed), m = rt.f32(syn0, V * DP);

@@ -35,6 +35,22 @@ export function noiseTable(counts: ArrayLike<number>, exponent: number): Uint32A
 }
 
 /**
+ * Where bisect_left(cum, x) can start for x in each of 2^bits ranges: guide[b] = bisect_left(cum, b << (31 - bits)) —
+ * about two buckets per word (at most 2^22), so a draw scans about one entry.
+ */
+export function noiseGuide(cum: Uint32Array): { guide: Int32Array; shift: number } {
+  const bits = Math.min(22, Math.max(4, Math.ceil(Math.log2(2 * cum.length))));
+  const shift = 31 - bits, guide = new Int32Array((1 << bits) + 1);
+  let i = 0;
+  for (let b = 0; b < guide.length; b++) {
+    const start = b * 2 ** shift;
+    while (i < cum.length - 1 && cum[i] < start) i++;
+    guide[b] = i;
+  }
+  return { guide, shift };
+}
+
+/**
  * Huffman codes over counts sorted in descending order (word2vec.c's CreateBinaryTree: two queues, linear time).
  * Word w's path from the root is codes/points[at[w] .. at[w+1]): the bit taken at each inner node and the node's
  * index in 0..V-2 (the root is V-2).
