@@ -97,6 +97,10 @@ const md = [
 for (const r of results) {
   for (const [k, label] of METRICS) md.push(`| ${r.name} | ${label} | ${pm(r.summary[k].gensim)} | ${pm(r.summary[k].ours)} | ${r.summary[k].oursInside}/${SEEDS.length} |`);
 }
+const cells = results.flatMap((r) => METRICS.map(([k]) => r.summary[k]));
+const meansInside = cells.filter((c) => Math.abs(c.ours.mean - c.gensim.mean) <= 3 * c.gensim.sd).length;
+md.push('', `lstm-wasm's mean within gensim's mean ± 3 sd: ${meansInside}/${cells.length} scores; single lstm-wasm seeds within it: ` +
+  `${cells.reduce((a, c) => a + c.oursInside, 0)}/${cells.length * SEEDS.length}.`);
 md.push('', '| configuration | gensim words/s | lstm-wasm words/s | lstm-wasm is |', '|---|---:|---:|---:|');
 for (const r of results) {
   const g = r.summary.wordsPerSecond.gensim.mean, o = r.summary.wordsPerSecond.ours.mean;

@@ -6,6 +6,9 @@ import { FORECAST_USAGE, forecast } from './forecast.js';
 import { GENERATE_USAGE, generate } from './generate.js';
 import { INFO_USAGE, info } from './info.js';
 import { RUN_USAGE, run } from './run.js';
+import { ANALOGY_USAGE, analogy } from './analogy.js';
+import { SIMILAR_USAGE, similar } from './similar.js';
+import { WORD2VEC_USAGE, word2vec } from './word2vec.js';
 
 const HELP = [
   'lstm-wasm — LSTM, GRU and RNN models in SIMD WebAssembly',
@@ -22,6 +25,13 @@ const HELP = [
   '      prints the most probable classes of each text or id sequence',
   `  ${FORECAST_USAGE}`,
   '      continues a series with a next-value model, feeding each prediction back; prints it and a sparkline',
+  `  ${WORD2VEC_USAGE}`,
+  '      trains word vectors (CBOW, or skip-gram with --sg) on a text file, one sentence a line; progress on stderr;',
+  '      writes FILE (format from its extension: .bin word2vec binary, .txt word2vec text, .vec fastText) and prints a JSON line',
+  `  ${SIMILAR_USAGE}`,
+  '      prints the nearest words (cosine) to a word, or to the sum of several minus others',
+  `  ${ANALOGY_USAGE}`,
+  '      A is to B as C is to ?: prints the nearest words to B - A + C',
   '',
   'generate and classify read the vocabulary from --vocab, else the file the model\'s metadata names, else',
   'vocab.json beside the model ({"chars": [...]} or {"words": [...], "tokenizer": "...", "labels": [...]}).',
@@ -29,7 +39,7 @@ const HELP = [
   'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, word2vec, similar, analogy };
 
 const STDIO: Io = {
   out: (l) => console.log(l),
