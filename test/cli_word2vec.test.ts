@@ -52,6 +52,16 @@ describe('lstm-wasm word2vec, similar, analogy', () => {
     expect(m.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(kv.mostSimilar(['king', 'woman'], ['man'], 2).map(([w]) => w));
   });
 
+  it('the bundled KJV vectors answer the analogies the README quotes', async () => {
+    const v = new URL('examples/models/kjv-vectors/vectors.bin', root).pathname;
+    const a = await cli('analogy', v, 'man', 'king', 'woman', '--topn', '3');
+    expect(a.stdout.trim().split('\n')[0]).toBe('man : king :: woman : queen');
+    const b = await cli('analogy', v, 'egypt', 'pharaoh', 'babylon', '--topn', '1');
+    expect(b.stdout.trim().split('\n')[0]).toBe('egypt : pharaoh :: babylon : nebuchadnezzar');
+    const s = await cli('similar', v, 'bread', '--topn', '3');
+    expect(s.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['unleavened', 'eat', 'leavened']);
+  });
+
   it('one-line errors: unknown word with near spellings, empty corpus, malformed vectors, bad options', async () => {
     const e = async (args: string[], re: RegExp) => {
       const r = await cli(...args);

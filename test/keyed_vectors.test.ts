@@ -1,7 +1,7 @@
 // test/keyed_vectors.test.ts: KeyedVectors against gensim's answers on the same vectors; vector files gensim wrote, read
 // and written back byte for byte; streaming; and the errors of malformed files.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { KeyedVectors, formatFloat32, readVectors } from 'lstm-wasm/text';
+import { KeyedVectors, Vocab, Vocabulary, formatFloat32, readVectors } from 'lstm-wasm/text';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError, fixturePath, json, npy, readFixture, root } from './helpers';
 
@@ -72,6 +72,26 @@ describe('KeyedVectors against gensim 4.2 (vectors gensim trained on Genesis and
     await expectError(() => KeyedVectors.create(['a', 'a'], new Float32Array(4)), 'INPUT', /the word "a" appears twice/);
     await expectError(() => KeyedVectors.create(['a', 'b'], new Float32Array(5)), 'INPUT', /5 numbers do not make 2 equal rows/);
     await expectError(() => KeyedVectors.create(['a'], [NaN, 1]), 'INPUT', /the vector of "a" \(row 0\) is not finite/);
+  });
+});
+
+describe('embeddingMatrix: weights of an embedding layer for a vocabulary', () => {
+  it('puts each word\'s vector at its id, zeros at padding, zeros or seeded random rows for words without a vector', () => {
+    const vocab = Vocab.fromJSON({ words: ['<pad>', '<unk>', 'Moses', 'egypt', 'zebra'], pad: 0, unknown: 1 });
+    const e = kv.embeddingMatrix(vocab);
+    expect(e.dims).toEqual([5, 32]);
+    expect(e.missing).toEqual(['<unk>', 'zebra']);
+    expect(Array.from(e.weights.subarray(0, 32))).toEqual(new Array(32).fill(0));
+    expect(e.weights.subarray(64, 96)).toEqual(kv.getVector('moses'));
+    expect(e.weights.subarray(96, 128)).toEqual(kv.getVector('egypt'));
+    const r = kv.embeddingMatrix(vocab, { missing: 'random', seed: 4, scale: 0.1 });
+    expect(r.weights.subarray(0, 32).every((x) => x === 0)).toBe(true);
+    expect(r.weights.subarray(128).every((x) => Math.abs(x) <= 0.1) && r.weights.subarray(128).some((x) => x !== 0)).toBe(true);
+    expect(kv.embeddingMatrix(vocab, { missing: 'random', seed: 4, scale: 0.1 }).weights).toEqual(r.weights);
+    expect(kv.embeddingMatrix(vocab, { lowercase: false }).missing).toEqual(['<unk>', 'Moses', 'zebra']);
+    const v = Vocabulary.build(['moses and aaron'], { specials: ['pad'] });
+    expect(kv.embeddingMatrix(v).missing).toEqual([]);
+    expect(kv.embeddingMatrix(['aaron']).weights).toEqual(kv.getVector('aaron'));
   });
 });
 

@@ -249,6 +249,45 @@ export class KeyedVectors implements VectorRows {
     return r[r.length - 1][1];
   }
 
+  /**
+   * The weights of an embedding layer for a vocabulary (a model `Vocab`, a `Vocabulary`, or words by id): row i is the
+   * vector of word i (looked up as written, then lower-cased unless `lowercase: false`); the padding id's row is 0;
+   * words without a vector get zeros or, with `missing: 'random'`, uniform values in ±`scale` (default: the vectors'
+   * own RMS) from `seed`. Returns [ids, vectorSize] row-major and the words that had no vector.
+   */
+  embeddingMatrix(vocab: { tokens: readonly string[]; pad?: number } | { words: readonly string[]; pad?: number } | readonly string[],
+    options: { missing?: 'zeros' | 'random'; scale?: number; seed?: number; lowercase?: boolean } = {}): { weights: Float32Array; dims: [number, number]; missing: string[] } {
+    const words = Array.isArray(vocab) ? vocab as readonly string[] : 'tokens' in vocab ? vocab.tokens : 'words' in vocab ? vocab.words : undefined;
+    check(Array.isArray(words), 'INPUT', 'embeddingMatrix: expected a Vocab, a Vocabulary or an array of words');
+    check(options.missing === undefined || options.missing === 'zeros' || options.missing === 'random', 'OPTION', `missing must be 'zeros' or 'random', got ${JSON.stringify(options.missing)}`);
+    const pad = Array.isArray(vocab) ? undefined : (vocab as { pad?: number }).pad, D = this.vectorSize;
+    const weights = new Float32Array(words.length * D), missing: string[] = [];
+    let scale = options.scale;
+    if (scale === undefined) {
+      let s = 0;
+      for (let i = 0; i < this.size; i++) for (const x of this.row(i)) s += x * x;
+      scale = Math.sqrt(s / (this.size * D));
+    }
+    let state = (options.seed ?? 1) >>> 0 || 1; // xorshift32: the same rows for the same seed everywhere
+    const uniform = () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      state >>>= 0;
+      return (state / 2 ** 32) * 2 - 1;
+    };
+    words.forEach((w, i) => {
+      if (i === pad) return;
+      const row = this.index.get(w) ?? (options.lowercase === false ? undefined : this.index.get(w.toLowerCase()));
+      if (row !== undefined) weights.set(this.row(row), i * D);
+      else {
+        missing.push(w);
+        if (options.missing === 'random') for (let d = 0; d < D; d++) weights[i * D + d] = uniform() * scale!;
+      }
+    });
+    return { weights, dims: [words.length, D], missing };
+  }
+
   /** Spearman and Pearson correlation with human similarity scores (the text of a WordSim-353 / SimLex-999 file). */
   evaluateWordPairs(text: string, options: EvaluateOptions & { delimiter?: string } = {}): WordPairsResult {
     return evaluateWordPairs(this, text, options);
