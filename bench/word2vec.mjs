@@ -79,10 +79,23 @@ for (const [name, cfg] of CONFIGS) {
   }
   results.push({ name, options, runs, summary });
 }
+// Hogwild scaling: seed 1, 1 and 2 workers, each side
+const scaling = [];
+for (const [name, cfg] of CONFIGS) {
+  const options = { ...BASE, ...cfg }, row = { name };
+  for (const workers of [1, 2]) {
+    const g = await ask({ corpus: corpusPath, options: { ...options, workers }, seed: 1 });
+    const m = await Word2Vec.train(sentences, { ...options, seed: 1, workers });
+    row[`gensim${workers}`] = (corpusWords * options.epochs) / g.seconds;
+    row[`ours${workers}`] = (corpusWords * options.epochs) / m.stats.seconds;
+  }
+  console.log(`${name}: words/s with 1 and 2 workers: gensim ${Math.round(row.gensim1)} ${Math.round(row.gensim2)}, lstm-wasm ${Math.round(row.ours1)} ${Math.round(row.ours2)}`);
+  scaling.push(row);
+}
 py.stdin.end();
 
 const cpu = cpus()[0].model.trim(), load1 = loadavg()[0];
-const out = { date: new Date().toISOString(), cpu, cores: cpus().length, node: process.version, gensim, loadavg: [load0, load1], corpus: { sentences: sentences.length, words: corpusWords }, base: BASE, seeds: SEEDS, results };
+const out = { date: new Date().toISOString(), cpu, cores: cpus().length, node: process.version, gensim, loadavg: [load0, load1], corpus: { sentences: sentences.length, words: corpusWords }, base: BASE, seeds: SEEDS, results, scaling };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/word2vec.json', `${JSON.stringify(out, null, 1)}\n`);
 
@@ -106,6 +119,9 @@ for (const r of results) {
   const g = r.summary.wordsPerSecond.gensim.mean, o = r.summary.wordsPerSecond.ours.mean;
   md.push(`| ${r.name} | ${Math.round(g).toLocaleString('en')} | ${Math.round(o).toLocaleString('en')} | ${(o / g).toFixed(2)}× |`);
 }
+md.push('', 'Workers (Hogwild; seed 1, one run each):', '', '| configuration | gensim 1 → 2 workers | lstm-wasm 1 → 2 workers |', '|---|---:|---:|');
+const k = (x) => `${(x / 1e6).toFixed(2)}M`;
+for (const r of scaling) md.push(`| ${r.name} | ${k(r.gensim1)} → ${k(r.gensim2)} (${(r.gensim2 / r.gensim1).toFixed(2)}×) | ${k(r.ours1)} → ${k(r.ours2)} (${(r.ours2 / r.ours1).toFixed(2)}×) |`);
 const ev = results.map((r) => r.runs.ours[0]).map((o, i) => `${results[i].name}: ${METRICS.map(([k]) => `${k} ${f3(o[k])} vs ${f3(o.gensimEvaluator[k])}`).join(', ')}`);
 md.push('', `Evaluated pairs and questions (the rest have a word the KJV vocabulary lacks): WordSim-353 ${f3(100 - results[0].runs.ours[0].wordsim353_oov)}%, ` +
   `SimLex-999 ${f3(100 - results[0].runs.ours[0].simlex999_oov)}%, analogies ${results[0].runs.ours[0].analogies_n} questions.`,

@@ -1,7 +1,7 @@
 """gensim's side of bench/word2vec.mjs: a worker that trains and evaluates gensim Word2Vec runs on request."""
 # Started by bench/word2vec.mjs with Debian's /usr/bin/python3 (python3-gensim 4.2). Reads one JSON request per line
 # on stdin, answers one JSON line on stdout:
-#   {"corpus": path, "options": {...}, "seed": n}      trains with workers=1 and evaluates; times train() alone
+#   {"corpus": path, "options": {...}, "seed": n}      trains (workers=1 unless the options say) and evaluates; times train() alone
 #   {"evaluate": path of a word2vec binary file}        evaluates vectors lstm-wasm trained, with gensim's evaluator
 # Evaluation: WordSim-353 and SimLex-999 Spearman (evaluate_word_pairs), the word2vec analogy questions
 # (evaluate_word_analogies), each restricted to the vocabulary (gensim's defaults: case-insensitive, OOV skipped).
@@ -41,7 +41,8 @@ for line in sys.stdin:
     if path not in corpora:
         corpora[path] = [l.split() for l in open(path, encoding="utf-8") if l.strip()]
     sentences = corpora[path]
-    m = Word2Vec(workers=1, seed=req["seed"], **req["options"])
+    options = {"workers": 1, **req["options"]}
+    m = Word2Vec(seed=req["seed"], **options)
     m.build_vocab(sentences)
     t = time.perf_counter()
     m.train(sentences, total_examples=m.corpus_count, epochs=m.epochs)

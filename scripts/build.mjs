@@ -9,7 +9,7 @@ const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true,
 // Library: platform-neutral; node:fs is imported lazily, only where a file system exists.
 // The ONNX and Keras importers are their own entries (lstm-wasm/onnx, lstm-wasm/keras) and chunks loaded only when such a model arrives.
 await build({
-  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', text: 'src/text.ts' }, outdir: 'dist', platform: 'neutral',
+  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', text: 'src/text.ts', 'w2v-worker': 'src/text/worker.ts' }, outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });
 // lstm-wasm/inline: one file, importers included (no chunks), both wasm builds embedded as base64 (no fetch, no file).
@@ -22,4 +22,5 @@ await build({
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node' });
 copyFileSync('build/lstm.wasm', 'dist/lstm.wasm');
 copyFileSync('build/lstm-relaxed.wasm', 'dist/lstm-relaxed.wasm'); // chosen at load time where relaxed SIMD exists
+copyFileSync('build/lstm-shared.wasm', 'dist/lstm-shared.wasm'); // imports a shared memory: word2vec's Hogwild workers
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

@@ -32,7 +32,7 @@ describe('lstm-wasm word2vec, similar, analogy', () => {
     expect(file.keys).toEqual(lib.wv.keys);
     expect(file.vectors).toEqual(lib.wv.vectors);
     expect(JSON.parse(readFileSync(`${dir}vocab.json`, 'utf8')).counts.slice(0, 3)).toEqual(Array.from(lib.vocabulary.counts.slice(0, 3)));
-    const t = await cli('word2vec', corpus, '--out', 'kjv.txt', '--vector-size', '8', '--epochs', '1', '--hs');
+    const t = await cli('word2vec', corpus, '--out', 'kjv.txt', '--vector-size', '8', '--epochs', '1', '--hs', '--workers', '2');
     expect(t.code, t.stderr).toBe(0);
     expect(readFileSync(`${dir}kjv.txt`, 'utf8').split('\n')[0]).toBe('1179 8');
   });

@@ -8,7 +8,7 @@ import { type Io, num, parse } from './common.js';
 
 export const WORD2VEC_USAGE =
   'lstm-wasm word2vec CORPUS --out FILE [--sg] [--hs] [--negative 5] [--vector-size 100] [--window 5] [--min-count 5] [--max-final-vocab N] ' +
-  '[--sample 0.001] [--alpha 0.025] [--min-alpha 0.0001] [--epochs 5] [--seed 1] [--cbow-mean 1] [--tokenize words|whitespace] [--keep-case] ' +
+  '[--sample 0.001] [--alpha 0.025] [--min-alpha 0.0001] [--epochs 5] [--seed 1] [--cbow-mean 1] [--workers 1] [--tokenize words|whitespace] [--keep-case] ' +
   '[--format word2vec-binary|word2vec-text|glove|fasttext] [--vocab-out vocab.json]';
 
 /** Output formats by file extension. */
@@ -47,7 +47,7 @@ async function readSentences(path: string, tokenizer: Tokenizer): Promise<string
 }
 
 export async function word2vec(args: string[], io: Io): Promise<void> {
-  const flags = ['negative', 'vector-size', 'window', 'min-count', 'max-final-vocab', 'sample', 'alpha', 'min-alpha', 'epochs', 'seed', 'cbow-mean'];
+  const flags = ['negative', 'vector-size', 'window', 'min-count', 'max-final-vocab', 'sample', 'alpha', 'min-alpha', 'epochs', 'seed', 'cbow-mean', 'workers'];
   const parsed = parse(args, {
     out: { type: 'string' }, sg: { type: 'boolean' }, hs: { type: 'boolean' }, tokenize: { type: 'string' }, 'keep-case': { type: 'boolean' },
     format: { type: 'string' }, 'vocab-out': { type: 'string' }, ...Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),

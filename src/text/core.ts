@@ -4,16 +4,17 @@ import { LstmWasmError, check } from '../errors.js';
 import { readBytes } from '../io.js';
 import type { CoreExports, WasmSource } from '../runtime.js';
 
-let shipped: Promise<WebAssembly.Module> | undefined;
+const shipped: Partial<Record<'plain' | 'shared', Promise<WebAssembly.Module>>> = {};
 
 /**
  * The plain-SIMD build (dist/lstm.wasm), also where relaxed SIMD exists: training and search then give the same
- * numbers on every engine (relaxed SIMD's fused multiply-add rounds differently).
+ * numbers on every engine (relaxed SIMD's fused multiply-add rounds differently); with `shared`, the same kernels
+ * built to import a shared memory (dist/lstm-shared.wasm), for word2vec's workers.
  */
-function compile(source?: WasmSource): Promise<WebAssembly.Module> {
+function compile(source: WasmSource | undefined, shared: boolean): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return Promise.resolve(source);
   const go = async () => {
-    const bytes = await readBytes(source ?? new URL('./lstm.wasm', import.meta.url));
+    const bytes = await readBytes(source ?? (shared ? new URL('./lstm-shared.wasm', import.meta.url) : new URL('./lstm.wasm', import.meta.url)));
     try {
       return await WebAssembly.compile(bytes as BufferSource);
     } catch (e) {
@@ -22,19 +23,35 @@ function compile(source?: WasmSource): Promise<WebAssembly.Module> {
     }
   };
   if (source !== undefined) return go();
-  shipped ??= go().catch((e) => {
-    shipped = undefined;
+  const kind = shared ? 'shared' : 'plain';
+  shipped[kind] ??= go().catch((e) => {
+    shipped[kind] = undefined;
     throw e;
   });
-  return shipped;
+  return shipped[kind]!;
 }
 
 /** One instance of the core with its own memory: arena allocations and fresh views (see runtime.ts's Runtime). */
 export class TextCore {
-  private constructor(readonly core: CoreExports, readonly k: Record<string, number>) {}
+  private constructor(readonly core: CoreExports, readonly k: Record<string, number>, readonly module: WebAssembly.Module, readonly memory: WebAssembly.Memory) {}
 
-  static async create(source?: WasmSource): Promise<TextCore> {
-    const instance = await WebAssembly.instantiate(await compile(source), {}).catch((e: Error) => {
+  /** An instance with its own memory; `shared`: a shared memory (SharedArrayBuffer) that workers can instantiate on too. */
+  static async create(source?: WasmSource, shared = false): Promise<TextCore> {
+    const module = await compile(source, shared);
+    const wantsMemory = WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+    check(wantsMemory === shared, 'RUNTIME', shared
+      ? 'workers > 1 need the shared-memory build of the core (lstm-shared.wasm) as the `wasm` option'
+      : 'the wasm given imports its memory (lstm-shared.wasm); give lstm.wasm, or use it with workers > 1');
+    let memory: WebAssembly.Memory | undefined;
+    if (shared) {
+      try {
+        memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
+      } catch (e) {
+        throw new LstmWasmError('UNSUPPORTED', `workers > 1 need a shared wasm memory, which this engine refuses (${(e as Error).message}); ` +
+          'in browsers the page must be cross-origin isolated (COOP/COEP headers); or train with workers: 1');
+      }
+    }
+    const instance = await WebAssembly.instantiate(module, memory ? { env: { memory } } : {}).catch((e: Error) => {
       throw new LstmWasmError('RUNTIME', `cannot instantiate the wasm core: ${e.message}`);
     });
     const ex = instance.exports as Record<string, unknown>;
@@ -42,28 +59,29 @@ export class TextCore {
       'the wasm module given is not an lstm-wasm core with the word-vector kernels (no w2v_train_f32 export)');
     const k: Record<string, number> = {};
     for (const [name, v] of Object.entries(ex)) if (v instanceof WebAssembly.Global) k[name] = v.value as number;
-    return new TextCore(ex as unknown as CoreExports, k);
+    return new TextCore(ex as unknown as CoreExports, k, module, memory ?? (ex.memory as WebAssembly.Memory));
   }
 
   /** Reserves `bytes` in the arena (16-aligned); throws MEMORY when memory cannot grow. */
   alloc(bytes: number, what: string): number {
     const ptr = bytes <= 0xffff_fff0 ? this.core.arena_alloc(bytes) >>> 0 : 0;
     if (ptr === 0) {
-      throw new LstmWasmError('MEMORY', `cannot allocate ${bytes} bytes for ${what}: wasm memory is ${this.core.memory.buffer.byteLength} bytes and cannot grow further`);
+      throw new LstmWasmError('MEMORY', `cannot allocate ${bytes} bytes for ${what}: wasm memory is ${this.buffer.byteLength} bytes and cannot grow further`);
     }
     return ptr;
   }
 
+  /** The memory's bytes now (an ArrayBuffer, or a SharedArrayBuffer for a shared core). */
   get buffer(): ArrayBuffer {
-    return this.core.memory.buffer;
+    return this.memory.buffer as ArrayBuffer;
   }
 
   /** A fresh view (views die when memory grows, so never keep one across an alloc). */
   f32(ptr: number, n: number): Float32Array {
-    return new Float32Array(this.core.memory.buffer, ptr, n);
+    return new Float32Array(this.buffer, ptr, n);
   }
 
   i32(ptr: number, n: number): Int32Array {
-    return new Int32Array(this.core.memory.buffer, ptr, n);
+    return new Int32Array(this.buffer, ptr, n);
   }
 }

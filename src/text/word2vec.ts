@@ -6,7 +6,8 @@ import type { WasmSource } from '../runtime.js';
 import { TextCore } from './core.js';
 import { KeyedVectors } from './keyed_vectors.js';
 import { Vocabulary } from './vocabulary.js';
-import { huffman, noiseGuide, noiseTable, sampleThresholds } from './word2vec_tables.js';
+import { type Job, trainInWorkers } from './hogwild.js';
+import { layout } from './word2vec_setup.js';
 
 /** gensim's Word2Vec parameters (same names, same defaults, except `workers`). */
 export interface Word2VecOptions {
@@ -42,7 +43,12 @@ export interface Word2VecOptions {
   shrink_windows?: boolean;
   /** Words per training call (and per progress report). Default 10000. */
   batch_words?: number;
-  /** Threads. Only 1 is implemented (the single-thread path). */
+  /**
+   * Threads. 1 (the default): one thread, the same vectors for the same seed on every engine. More: Hogwild workers
+   * (worker_threads in Node, module Web Workers in browsers, which need cross-origin isolation) updating one set of
+   * weights in a shared memory without locks, as gensim's workers do — faster, and no longer reproducible run to run.
+   * `wasm` is then the shared-memory build (lstm-shared.wasm).
+   */
   workers?: number;
   /** Called after each batch (about every 10,000 words); may return a promise (awaited: a place to yield to a UI). */
   progress?: (p: Word2VecProgress) => void | Promise<void>;
@@ -91,76 +97,51 @@ export class Word2Vec {
   static async train(sentences: Iterable<readonly string[]>, options: Word2VecOptions = {}): Promise<Word2Vec> {
     const o = settings(options);
     const vocab = buildVocabulary(sentences, o);
-    const V = vocab.size, D = o.vector_size, DP = (D + 3) & ~3;
+    const V = vocab.size, D = o.vector_size;
     const { ids, bounds, lengths } = encode(sentences, vocab);
-    const rt = await TextCore.create(o.wasm);
-    const k = rt.k, W = k.W2V_WORDS;
-    const bytes = (n: number, what: string) => rt.alloc(n, what);
-    const cfg = bytes(W * 4, 'the word2vec config');
-    const syn0 = bytes(V * DP * 4, `${V} x ${D} word vectors`);
-    const syn1 = o.hs ? bytes(V * DP * 4, 'hierarchical-softmax weights') : 0;
-    const syn1neg = o.negative ? bytes(V * DP * 4, 'negative-sampling weights') : 0;
-    const counts = vocab.counts;
-    const cum = noiseTable(counts, o.ns_exponent), guide = noiseGuide(cum), sample = sampleThresholds(counts, o.sample), tree = o.hs ? huffman(counts) : undefined;
-    const put = (a: Uint32Array | Int32Array | Uint8Array | Float32Array, what: string) => {
-      const p = bytes(Math.max(a.byteLength, 4), what);
-      new Uint8Array(rt.core.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-      return p;
-    };
-    const exp = new Float32Array(k.W2V_EXP_TABLE_SIZE).map((_, i) => {
-      const e = Math.exp(((i / k.W2V_EXP_TABLE_SIZE) * 2 - 1) * 6);
-      return e / (e + 1);
-    });
-    const fields: [number, number][] = [
-      [k.W2V_DIM, D], [k.W2V_DP, DP], [k.W2V_SYN0, syn0], [k.W2V_SYN1, syn1], [k.W2V_SYN1NEG, syn1neg], [k.W2V_NEGATIVE, o.negative],
-      [k.W2V_SG, o.sg], [k.W2V_CBOW_MEAN, o.cbow_mean], [k.W2V_WINDOW, o.window], [k.W2V_SHRINK, o.shrink_windows ? 1 : 0],
-      [k.W2V_CUM, put(cum, 'the noise table')], [k.W2V_VOCAB, V], [k.W2V_SAMPLE, sample ? put(sample, 'subsampling thresholds') : 0],
-      [k.W2V_CODE_AT, tree ? put(tree.at, 'Huffman paths') : 0], [k.W2V_CODES, tree ? put(tree.codes, 'Huffman codes') : 0],
-      [k.W2V_POINTS, tree ? put(tree.points, 'Huffman nodes') : 0], [k.W2V_EXP, put(exp, 'the sigmoid table')],
-      [k.W2V_NEU1, bytes(DP * 4, 'scratch')], [k.W2V_WORK, bytes(DP * 4, 'scratch')], [k.W2V_SENT, bytes(k.W2V_MAX_SENTENCE * 4, 'scratch')],
-      [k.W2V_GUIDE, put(guide.guide, 'the noise guide table')], [k.W2V_GUIDE_SHIFT, guide.shift],
-      [k.W2V_ENDS, bytes((k.W2V_MAX_SENTENCE + 1) * 4, 'scratch')], [k.W2V_ALPHAS, bytes((k.W2V_MAX_SENTENCE + 1) * 4, 'scratch')],
-    ];
-    const words = put(ids, `the corpus (${ids.length} words)`), bnd = put(bounds, 'sentence bounds');
-    const c = rt.i32(cfg, W).fill(0);
-    for (const [f, v] of fields) c[f] = v;
-    // initial vectors: uniform in [-1/D, 1/D) as gensim's prep_vectors; output weights 0
-    const rng = new Rng(o.seed), m = rt.f32(syn0, V * DP);
-    for (let i = 0; i < V; i++) for (let d = 0; d < D; d++) m[i * DP + d] = (rng.next() * 2 - 1) / D;
-    for (const f of [k.W2V_RANDOM, k.W2V_RANDOM_WINDOW]) { // two 48-bit LCG states
-      new BigUint64Array(rt.core.memory.buffer, cfg + f * 4, 1)[0] = (BigInt(rng.nextU32()) << 16n) | BigInt(rng.nextU32() & 0xffff);
-    }
+    const rt = await TextCore.create(o.wasm, o.workers > 1);
+    const lay = layout(rt, vocab, ids, bounds, o, o.workers, new Rng(o.seed));
 
     // jobs as gensim's _job_producer makes them: whole sentences while they fit in batch_words corpus words (a longer
     // sentence is a job alone); each job trains at one learning rate, set from the share of sentences done before it
-    const jobs: number[] = [0];
+    const starts: number[] = [0];
     for (let s = 0, size = 0; s < lengths.length; s++) {
-      if (size + lengths[s] > o.batch_words && s > jobs[jobs.length - 1]) {
-        jobs.push(s);
+      if (size + lengths[s] > o.batch_words && s > starts[starts.length - 1]) {
+        starts.push(s);
         size = 0;
       }
       size += lengths[s];
     }
-    jobs.push(lengths.length);
+    starts.push(lengths.length);
     const S = lengths.length, total = ids.length * o.epochs;
-    const alphaAt = (epoch: number, sentence: number) => Math.max(o.min_alpha, o.alpha - ((o.alpha - o.min_alpha) * (epoch + sentence / S)) / o.epochs);
-    const t0 = now();
-    let effective = 0, done = 0;
+    const jobs: Job[] = [];
     for (let e = 0; e < o.epochs; e++) {
-      for (let j = 0; j + 1 < jobs.length; j++) {
-        const s0 = jobs[j], s1 = jobs[j + 1], alpha = alphaAt(e, s0);
-        effective += rt.core.w2v_train_f32(cfg, words, bnd, s0, s1, alpha, alpha);
-        done += bounds[s1] - bounds[s0];
-        if (o.progress) {
-          const secs = (now() - t0) / 1000, wps = done / Math.max(secs, 1e-9);
-          await o.progress({ epoch: e + 1, epochs: o.epochs, progress: done / total, words: done, alpha, wordsPerSecond: wps, secondsLeft: (total - done) / wps });
-        }
+      for (let j = 0; j + 1 < starts.length; j++) {
+        const s0 = starts[j], s1 = starts[j + 1];
+        const alpha = Math.max(o.min_alpha, o.alpha - ((o.alpha - o.min_alpha) * (e + s0 / S)) / o.epochs);
+        jobs.push({ s0, s1, alpha, epoch: e + 1, words: bounds[s1] - bounds[s0] });
+      }
+    }
+    const t0 = now();
+    let done = 0;
+    const report = async (j: Job) => {
+      done += j.words;
+      if (!o.progress) return;
+      const secs = (now() - t0) / 1000, wps = done / Math.max(secs, 1e-9);
+      await o.progress({ epoch: j.epoch, epochs: o.epochs, progress: done / total, words: done, alpha: j.alpha, wordsPerSecond: wps, secondsLeft: (total - done) / wps });
+    };
+    let effective = 0;
+    if (o.workers > 1) effective = await trainInWorkers(rt, lay, jobs, report);
+    else {
+      for (const j of jobs) {
+        effective += rt.core.w2v_train_f32(lay.cfgs[0], lay.words, lay.bounds, j.s0, j.s1, j.alpha, j.alpha);
+        await report(j);
       }
     }
     const seconds = (now() - t0) / 1000;
-    const out = new Float32Array(V * D), trained = rt.f32(syn0, V * DP);
-    for (let i = 0; i < V; i++) out.set(trained.subarray(i * DP, i * DP + D), i * D);
-    const wv = await KeyedVectors.create(vocab.words, out, { counts, wasm: o.wasm });
+    const out = new Float32Array(V * D), trained = rt.f32(lay.syn0, V * lay.DP);
+    for (let i = 0; i < V; i++) out.set(trained.subarray(i * lay.DP, i * lay.DP + D), i * D);
+    const wv = await KeyedVectors.create(vocab.words, out, { counts: vocab.counts, ...(o.workers === 1 && { wasm: o.wasm }) });
     return new Word2Vec(wv, vocab, o, { words: total, effectiveWords: effective, seconds, wordsPerSecond: total / seconds });
   }
 }
@@ -182,7 +163,7 @@ function settings(options: Word2VecOptions): Settings {
   for (const k of ['sample', 'alpha', 'min_alpha', 'ns_exponent'] as const) check(Number.isFinite(o[k]) && o[k] >= 0, 'OPTION', `${k} must be a number >= 0, got ${String(o[k])}`);
   check(o.alpha > 0, 'OPTION', 'alpha must be above 0');
   check(Number.isSafeInteger(o.seed), 'OPTION', `seed must be an integer, got ${o.seed}`);
-  check(o.workers === 1, 'UNSUPPORTED', `workers: ${o.workers}: only the single-thread trainer exists (workers: 1)`);
+  check(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64, 'OPTION', `workers must be an integer from 1 to 64, got ${String(o.workers)}`);
   check(o.progress === undefined || typeof o.progress === 'function', 'OPTION', 'progress must be a function');
   return o;
 }
