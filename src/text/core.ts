@@ -44,6 +44,9 @@ export class TextCore {
       : 'the wasm given imports its memory (lstm-shared.wasm); give lstm.wasm, or use it with workers > 1');
     let memory: WebAssembly.Memory | undefined;
     if (shared) {
+      check((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false, 'UNSUPPORTED',
+        'workers > 1 share wasm memory between threads, which a page may do only when cross-origin isolated (serve it with ' +
+        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp); or train with workers: 1');
       try {
         memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
       } catch (e) {
