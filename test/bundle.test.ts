@@ -44,9 +44,9 @@ const libraryFiles = () => ['dist/index.js', 'dist/inline.js', 'dist/onnx.js', '
   ...readdirSync(`${repo}dist/chunks`).filter((f) => f.endsWith('.js')).map((f) => `dist/chunks/${f}`)];
 
 describe('browser/worker bundles', () => {
-  it('library sources import no Node built-in or package; node:fs/promises only dynamically, from io.ts (and the word2vec workers node:worker_threads)', async () => {
+  it('library sources import no Node built-in or package; node:fs/promises only dynamically, from io.ts and io_stream.ts (and the word2vec workers node:worker_threads)', async () => {
     const seen = await browserBundle(['src/index.ts', 'src/inline.ts', 'src/onnx.ts', 'src/keras.ts', 'src/text.ts', 'src/text/worker.ts']);
-    expect([...new Set(seen.dynamicNode)].sort()).toEqual(['node:fs/promises from src/io.ts', 'node:worker_threads from src/text/hogwild.ts', 'node:worker_threads from src/text/worker.ts']);
+    expect([...new Set(seen.dynamicNode)].sort()).toEqual(['node:fs/promises from src/io.ts', 'node:fs/promises from src/io_stream.ts', 'node:worker_threads from src/text/hogwild.ts', 'node:worker_threads from src/text/worker.ts']);
   });
 
   it('the shipped dist files do the same', async () => {

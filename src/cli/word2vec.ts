@@ -1,6 +1,6 @@
 // cli/word2vec.ts: `lstm-wasm word2vec CORPUS --out FILE` — train word vectors on a text file; progress on stderr.
 import { check } from '../errors.js';
-import { readChunks, writeChunks } from '../io.js';
+import { readChunks, writeChunks } from '../io_stream.js';
 import { Tokenizer } from '../text/tokenizer.js';
 import type { VectorFormat } from '../text/vector_files.js';
 import { Word2Vec, type Word2VecOptions, type Word2VecProgress } from '../text/word2vec.js';

@@ -1,6 +1,7 @@
 // text/vector_files.ts: word2vec text and binary, GloVe and fastText .vec files — read and written as streams.
 import { LstmWasmError, check } from '../errors.js';
-import { type ByteSource, readChunks, writeChunks } from '../io.js';
+import type { ByteSource } from '../io.js';
+import { readChunks, writeChunks } from '../io_stream.js';
 
 /**
  * - `word2vec-text` (also fastText's `.vec`): a header line `<words> <dimensions>`, then `word v1 v2 … vD` per line;
