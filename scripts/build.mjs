@@ -9,7 +9,9 @@ const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true,
 // Library: platform-neutral; node:fs is imported lazily, only where a file system exists.
 // The ONNX and Keras importers are their own entries (lstm-wasm/onnx, lstm-wasm/keras) and chunks loaded only when such a model arrives.
 await build({
-  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts' }, outdir: 'dist', platform: 'neutral',
+  ...common,
+  entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts', text: 'src/text.ts', 'w2v-worker': 'src/text/worker.ts' },
+  outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });
 // lstm-wasm/inline: one file, importers included (no chunks), both wasm builds embedded as base64 (no fetch, no file).
@@ -26,4 +28,5 @@ copyFileSync('build/lstm-relaxed.wasm', 'dist/lstm-relaxed.wasm'); // chosen at 
 mkdirSync('dist/models', { recursive: true });
 copyFileSync('models/silero_vad.onnx', 'dist/models/silero_vad.onnx');
 copyFileSync('models/LICENSE.silero-vad', 'dist/models/LICENSE.silero-vad');
+copyFileSync('build/lstm-shared.wasm', 'dist/lstm-shared.wasm'); // imports a shared memory: word2vec's Hogwild workers
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

@@ -7,6 +7,9 @@ import { GENERATE_USAGE, generate } from './generate.js';
 import { INFO_USAGE, info } from './info.js';
 import { RUN_USAGE, run } from './run.js';
 import { VAD_USAGE, vad } from './vad.js';
+import { ANALOGY_USAGE, analogy } from './analogy.js';
+import { SIMILAR_USAGE, similar } from './similar.js';
+import { WORD2VEC_USAGE, word2vec } from './word2vec.js';
 
 const HELP = [
   'lstm-wasm — LSTM, GRU and RNN models in SIMD WebAssembly',
@@ -25,6 +28,13 @@ const HELP = [
   '      continues a series with a next-value model, feeding each prediction back; prints it and a sparkline',
   `  ${VAD_USAGE}`,
   '      prints the speech segments of a PCM WAV (8/16/24/32-bit, mono or mixed down, any rate) with Silero VAD',
+  `  ${WORD2VEC_USAGE}`,
+  '      trains word vectors (CBOW, or skip-gram with --sg) on a text file, one sentence a line; progress on stderr;',
+  '      writes FILE (format from its extension: .bin word2vec binary, .txt word2vec text, .vec fastText) and prints a JSON line',
+  `  ${SIMILAR_USAGE}`,
+  '      prints the nearest words (cosine) to a word, or to the sum of several minus others',
+  `  ${ANALOGY_USAGE}`,
+  '      A is to B as C is to ?: prints the nearest words to B - A + C',
   '',
   'generate and classify read the vocabulary from --vocab, else the file the model\'s metadata names, else',
   'vocab.json beside the model ({"chars": [...]} or {"words": [...], "tokenizer": "...", "labels": [...]}).',
@@ -32,7 +42,7 @@ const HELP = [
   'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, vad };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, vad, word2vec, similar, analogy };
 
 const STDIO: Io = {
   out: (l) => console.log(l),
