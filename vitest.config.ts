@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: { alias: { 'lstm-wasm': fileURLToPath(new URL('./dist/index.js', import.meta.url)) } },
+  resolve: {
+    alias: [
+      { find: /^lstm-wasm\/train$/, replacement: fileURLToPath(new URL('./dist/train.js', import.meta.url)) },
+      { find: /^lstm-wasm$/, replacement: fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     execArgv: ['--expose-gc'],

@@ -22,4 +22,6 @@ await build({
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node' });
 copyFileSync('build/lstm.wasm', 'dist/lstm.wasm');
 copyFileSync('build/lstm-relaxed.wasm', 'dist/lstm-relaxed.wasm'); // chosen at load time where relaxed SIMD exists
+copyFileSync('build/lstm-train.wasm', 'dist/lstm-train.wasm'); // the training core (lstm-wasm/train), and its relaxed-SIMD build
+copyFileSync('build/lstm-train-relaxed.wasm', 'dist/lstm-train-relaxed.wasm');
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
