@@ -12,6 +12,8 @@ await build({
   ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts' }, outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });
+// lstm-wasm/train: its own file beside lstm.wasm (a shared chunk would move the runtime, and the wasm URL with it, into chunks/).
+await build({ ...common, entryPoints: { train: 'src/train.ts' }, outdir: 'dist', platform: 'neutral', external: ['node:*'], minify: true });
 // lstm-wasm/inline: one file, importers included (no chunks), both wasm builds embedded as base64 (no fetch, no file).
 const base64 = (file) => JSON.stringify(readFileSync(file).toString('base64'));
 await build({
