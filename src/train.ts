@@ -5,3 +5,5 @@ export {
   type LayerConfig, type RecurrentConfig, type RecurrentOptions, type RecurrentOutput,
 } from './train/layers.js';
 export type { Loss, LossName } from './train/loss.js';
+export { adam, adamw, clipGradNorm, clipGradValue, cosine, gradNorm, sgd, stepDecay, warmup, type AdamOptions, type Optimizer, type SGDOptions, type Schedule } from './train/optim.js';
+export { fit, trainStep, type EpochInfo, type FitData, type FitOptions, type FitResult, type StepInfo, type StepOptions } from './train/fit.js';

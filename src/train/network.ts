@@ -215,6 +215,53 @@ export class Network {
     return value;
   }
 
+  /** The mean loss of the network on input against target, without gradients (dropout off unless opts.training). */
+  evaluate(input: Tensor, target: Tensor, loss: Loss, opts: RunOptions = {}): number {
+    const spec = lossSpec(loss);
+    const out = this.forwardRun(input, opts, opts.training ?? false);
+    return computeLoss(this.run!, out, target, spec, this.batchFirst).loss;
+  }
+
+  /**
+   * on: every run starts from the final state of the run before (truncated BPTT over long streams, the state detached:
+   * no gradient flows into the previous chunk); off: every run starts from zeros. Unidirectional layers only.
+   */
+  carryState(on = true): void {
+    for (const r of this.recurrentLayers()) {
+      check(!on || r.D === 1, 'OPTION', `${r.name}: a bidirectional layer cannot carry its state across runs`);
+      r.keepState = on;
+      if (!on) r.carry = undefined;
+    }
+  }
+
+  /** Forgets the carried state: the next run starts from zeros. */
+  resetState(): void {
+    for (const r of this.recurrentLayers()) r.carry = undefined;
+  }
+
+  /** The first weight whose gradient holds NaN or ±Infinity (its canonical flat index and the value), or undefined. */
+  nonFiniteGradient(): { name: string; index: number; value: number } | undefined {
+    const ps = this.params;
+    if (this.core.find_nonfinite_f32(ps.grads, ps.total) < 0) return undefined; // one pass in wasm; the rest only on failure
+    for (const p of ps.params) {
+      const g = ps.readGrad(p);
+      const i = g.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) return { name: p.name, index: i, value: g[i] };
+    }
+    return undefined;
+  }
+
+  /** The weight holding the largest |gradient|, the flat index and the magnitude. */
+  largestGradient(): { name: string; index: number; value: number } {
+    let best = { name: '', index: -1, value: -1 };
+    for (const p of this.params.params) {
+      this.params.readGrad(p).forEach((v, i) => {
+        if (Math.abs(v) > best.value) best = { name: p.name, index: i, value: Math.abs(v) };
+      });
+    }
+    return best;
+  }
+
   /** The output of the last forward or backward call. */
   lastOutput(): Tensor {
     check(this.out !== undefined, 'INPUT', 'no run yet');
