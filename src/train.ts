@@ -7,3 +7,5 @@ export {
 export type { Loss, LossName } from './train/loss.js';
 export { adam, adamw, clipGradNorm, clipGradValue, cosine, gradNorm, sgd, stepDecay, warmup, type AdamOptions, type Optimizer, type SGDOptions, type Schedule } from './train/optim.js';
 export { fit, trainStep, type EpochInfo, type FitData, type FitOptions, type FitResult, type StepInfo, type StepOptions } from './train/fit.js';
+export { loadNetwork, type LoadNetworkOptions } from './train/load.js';
+export type { OnnxExportOptions } from './train/onnx_export.js';

@@ -65,8 +65,10 @@ const positiveInt = (v: unknown, what: string) =>
   check(Number.isSafeInteger(v) && (v as number) >= 1, 'OPTION', `${what} must be a positive integer, got ${String(v)}`);
 const probability = (v: unknown, what: string) =>
   check(typeof v === 'number' && v >= 0 && v < 1, 'OPTION', `${what} must be a number in [0, 1), got ${String(v)}`);
-const nameOf = (v: unknown, what: string) =>
-  check(v === undefined || (typeof v === 'string' && /^[A-Za-z_][\w.]*$/.test(v)), 'OPTION', `${what}: name must be an identifier, got ${String(v)}`);
+// a module path as PyTorch names it ('lstm', 'encoder.rnn'); a recurrent layer may also be '' (a bare nn.LSTM's keys)
+const nameOf = (v: unknown, what: string, empty = false) =>
+  check(v === undefined || (typeof v === 'string' && (/^[A-Za-z_][\w.]*$/.test(v) || (empty && v === ''))), 'OPTION',
+    `${what}: name must be a module path such as 'lstm' or 'encoder.rnn', got ${JSON.stringify(v)}`);
 
 /** nn.Embedding(numEmbeddings, dim): token ids -> rows of a (numEmbeddings, dim) table. */
 export function embedding(numEmbeddings: number, dim: number, opts?: { name?: string }): EmbeddingConfig {
@@ -95,7 +97,7 @@ function recurrent(cell: CellKind, hidden: number, opts: RecurrentOptions | unde
   if (o.dropout !== undefined) probability(o.dropout, `${what}: dropout`);
   check(o.output === undefined || RECURRENT_OUTPUTS.includes(o.output), 'OPTION',
     `${what}: output must be one of ${RECURRENT_OUTPUTS.map((s) => `'${s}'`).join(', ')}, got ${String(o.output)}`);
-  nameOf(o.name, what);
+  nameOf(o.name, what, true);
   return {
     type: 'recurrent', cell, name: o.name, hidden, layers: o.layers ?? 1, bidirectional: o.bidirectional ?? false, projSize: 0,
     dropout: o.dropout ?? 0, output: o.output ?? 'sequence', nonlinearity: 'tanh', resetAfter: true,
@@ -164,7 +166,7 @@ export function nameLayers(layers: readonly LayerConfig[]): string[] {
   const denses = layers.filter((l) => l.type === 'dense').length;
   let d = 0, drop = 0;
   const names = layers.map((l) => {
-    if (l.name) return l.name;
+    if (l.name !== undefined) return l.name;
     if (l.type === 'embedding') return 'embed';
     if (l.type === 'recurrent') return l.cell;
     if (l.type === 'dropout') return `dropout${++drop}`;
@@ -174,7 +176,7 @@ export function nameLayers(layers: readonly LayerConfig[]): string[] {
   return names.map((n, i) => {
     const k = (seen.get(n) ?? 0) + 1;
     seen.set(n, k);
-    if (layers[i].name && k > 1) throw new LstmWasmError('OPTION', `two layers are named '${n}'`);
+    if (layers[i].name !== undefined && k > 1) throw new LstmWasmError('OPTION', `two layers are named '${n}'`);
     return k > 1 ? `${n}${k}` : n;
   });
 }

@@ -10,6 +10,8 @@ import { type LayerConfig, type RecurrentConfig, nameLayers } from './layers.js'
 import { type Loss, computeLoss, lossSpec, userDims } from './loss.js';
 import { ParamStore } from './params.js';
 import { RecurrentImpl } from './recurrent.js';
+import { saveSafetensors } from './save.js';
+import { type OnnxExportOptions, exportOnnx } from './onnx_export.js';
 
 export interface SequentialOptions {
   /** Features per step of a float input; required unless the first layer is an embedding. */
@@ -42,6 +44,8 @@ export class Network {
   readonly outputSize: number;
   readonly outputSeq: boolean;
   readonly core: TrainCore;
+  /** __metadata__ written back by save() (a loaded file's own, e.g. its vocabulary or head settings). */
+  metadata: Record<string, string> = {};
   private readonly impls: LayerImpl[];
   private readonly top: number;
   private packed = -1;
@@ -306,6 +310,18 @@ export class Network {
         () => `weight '${n}' must hold float32 or float64 values`);
       this.params.write(p, w.data as ArrayLike<number>);
     }
+  }
+
+  /** The weights as safetensors with PyTorch's names (torch.nn.Module.load_state_dict(strict=True) takes them). */
+  save(): Uint8Array {
+    this.runtime();
+    return saveSafetensors(this);
+  }
+
+  /** The network as an ONNX model (opset 14) that onnxruntime and InferenceSession run; see OnnxExportOptions. */
+  toOnnx(options?: OnnxExportOptions): Uint8Array {
+    this.runtime();
+    return exportOnnx(this, options);
   }
 
   /** Frees the wasm instance; the network cannot be used afterwards. */

@@ -59,7 +59,7 @@ export class RecurrentImpl implements LayerImpl {
   }
 
   private key(kind: string, l: number, d: number) {
-    return `${this.name}.${kind}_l${l}${d ? '_reverse' : ''}`;
+    return `${this.name ? `${this.name}.` : ''}${kind}_l${l}${d ? '_reverse' : ''}`;
   }
 
   specs(): ParamSpec[] {
