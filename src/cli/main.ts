@@ -6,6 +6,9 @@ import { FORECAST_USAGE, forecast } from './forecast.js';
 import { GENERATE_USAGE, generate } from './generate.js';
 import { INFO_USAGE, info } from './info.js';
 import { RUN_USAGE, run } from './run.js';
+import { GRAD_USAGE, grad } from './grad.js';
+import { TRAIN_USAGE, train } from './train.js';
+import { TRAIN_LM_USAGE, trainLm } from './train_lm.js';
 
 const HELP = [
   'lstm-wasm — LSTM, GRU and RNN models in SIMD WebAssembly',
@@ -22,6 +25,14 @@ const HELP = [
   '      prints the most probable classes of each text or id sequence',
   `  ${FORECAST_USAGE}`,
   '      continues a series with a next-value model, feeding each prediction back; prints it and a sparkline',
+  `  ${GRAD_USAGE}`,
+  '      writes d(mean loss)/d(weight) for every weight as DIR/<weight name>.npy; prints, last,',
+  '      {"loss","grads":[{"name","file","dims"}...]} (the loss reads the logits; ce targets are class ids)',
+  `  ${TRAIN_USAGE}`,
+  '      trains a safetensors model (a progress bar on stderr) and writes it back under the same names; prints, last,',
+  '      {"losses":[one per step],"epochs","stopped","out"}',
+  `  ${TRAIN_LM_USAGE}`,
+  '      trains a character language model on a text file; writes DIR/model.safetensors and DIR/vocab.json',
   '',
   'generate and classify read the vocabulary from --vocab, else the file the model\'s metadata names, else',
   'vocab.json beside the model ({"chars": [...]} or {"words": [...], "tokenizer": "...", "labels": [...]}).',
@@ -29,7 +40,7 @@ const HELP = [
   'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, grad, train, 'train-lm': trainLm };
 
 const STDIO: Io = {
   out: (l) => console.log(l),
