@@ -1,6 +1,6 @@
 // gru_bwd.ts: a GRU step for training (gru_step's arithmetic, keeping what the derivative needs) and its backward rule.
 import { act_f32 } from './activations';
-import { gemm_panel16_f32 } from './gemm';
+import { gemm_blocked_f32 } from './train/gemm_blocked';
 import { PRODUCT_WH, spec_product } from './product';
 import {
   FLAG_LINEAR_BEFORE_RESET, SPEC_ACT, SPEC_ALPHA, SPEC_BETA, SPEC_BHN, SPEC_FLAGS, SPEC_HP, SPEC_P, spec_f32, spec_i32, spec_ptr,
@@ -107,10 +107,10 @@ export function gru_bwd_step(
     }
   }
   if (after) {
-    gemm_panel16_f32(dhn, HS, dhn, HS, dgh, MP, nact, MP, whT, HS, act);
+    gemm_blocked_f32(dhn, HS, dhn, HS, dgh, MP, nact, MP, whT, HS, act);
     return;
   }
-  gemm_panel16_f32(tmp, HS, 0, 0, dgx + 2 * gs, MP, nact, HP, wnT, HS, act); // drh = dan @ Wn
+  gemm_blocked_f32(tmp, HS, 0, 0, dgx + 2 * gs, MP, nact, HP, wnT, HS, act); // drh = dan @ Wn
   for (let q = 0; q < nact; q++) {
     const b = item(act, q);
     const gb = g + b * MP * 4, xb = dgx + b * MP * 4;
@@ -123,5 +123,5 @@ export function gru_bwd_step(
       v128.store(xb + o4, f32x4.mul(f32x4.mul(dr, r), f32x4.sub(one, r)));
     }
   }
-  gemm_panel16_f32(dhn, HS, dhn, HS, dgx, MP, nact, 2 * HP, whT, HS, act);
+  gemm_blocked_f32(dhn, HS, dhn, HS, dgx, MP, nact, 2 * HP, whT, HS, act);
 }

@@ -1,5 +1,5 @@
 // lstm_bwd.ts: the backward rule of one LSTM step (lstm.ts, gate order i, f, g, o; sigmoid, tanh, tanh; projection).
-import { gemm_panel16_f32 } from './gemm';
+import { gemm_blocked_f32 } from './train/gemm_blocked';
 import { SPEC_HP, SPEC_P, SPEC_WR, spec_i32, spec_ptr } from './spec';
 
 @inline function item(act: usize, q: i32): usize {
@@ -29,7 +29,7 @@ export function lstm_bwd_step(
       const o = g + b * MP * 4 + 3 * gs, t = tc + b * HP * 4, r = rs + b * HP * 4;
       for (let u = 0; u < HP; u += 4) v128.store(r + (<usize>u << 2), f32x4.mul(v128.load(o + (<usize>u << 2)), v128.load(t + (<usize>u << 2))));
     }
-    gemm_panel16_f32(dr, HP, 0, 0, dh, HS, nact, spec_i32(spec, SPEC_P), wrT, HP, act);
+    gemm_blocked_f32(dr, HP, 0, 0, dh, HS, nact, spec_i32(spec, SPEC_P), wrT, HP, act);
     src = dr;
     lds = HP;
   }
@@ -51,5 +51,5 @@ export function lstm_bwd_step(
       v128.store(xb + 3 * gs + o4, f32x4.mul(f32x4.mul(dout, o), f32x4.sub(one, o)));
     }
   }
-  gemm_panel16_f32(dhn, HS, 0, 0, dgx, MP, nact, MP, whT, HS, act);
+  gemm_blocked_f32(dhn, HS, 0, 0, dgx, MP, nact, MP, whT, HS, act);
 }

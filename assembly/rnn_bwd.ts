@@ -1,6 +1,6 @@
 // rnn_bwd.ts: the backward rule of one simple-RNN step (rnn.ts), h = tanh(a) or relu(a).
 import { ACT_RELU } from './activations';
-import { gemm_panel16_f32 } from './gemm';
+import { gemm_blocked_f32 } from './train/gemm_blocked';
 import { SPEC_ACT, SPEC_HP, spec_i32 } from './spec';
 
 /**
@@ -20,5 +20,5 @@ export function rnn_bwd_step(spec: usize, act: usize, nact: i32, g: usize, dh: u
       v128.store(o + o4, relu ? v128.and(dv, f32x4.gt(hv, zero)) : f32x4.mul(dv, f32x4.sub(one, f32x4.mul(hv, hv))));
     }
   }
-  gemm_panel16_f32(dhn, HS, 0, 0, dgx, HP, nact, HP, whT, HS, act);
+  gemm_blocked_f32(dhn, HS, 0, 0, dgx, HP, nact, HP, whT, HS, act);
 }

@@ -1,6 +1,6 @@
 // seq_bwd.ts: backpropagation through time for one direction of one layer — walks the steps of
 // recurrent_train_fwd_f32 in reverse calling the *_bwd step rules, then forms the weight gradients as whole-sequence GEMMs.
-import { matmul_panel16_f32 } from './gemm';
+import { gemm_blocked_f32 } from './train/gemm_blocked';
 import { gru_bwd_step } from './gru_bwd';
 import { lstm_bwd_step } from './lstm_bwd';
 import { rnn_bwd_step } from './rnn_bwd';
@@ -141,6 +141,6 @@ export function recurrent_bwd_f32(spec: usize, blk: usize, tb: usize, ws: usize)
   const dx = tb_ptr(tb, TB_DX);
   if (dx) {
     const ld = tb_i32(tb, TB_DXSB);
-    matmul_panel16_f32(dx, ld, tb_i32(tb, TB_DXACC) ? dx : 0, ld, dgx, MP, N, MP, tb_ptr(tb, TB_WXT), I);
+    gemm_blocked_f32(dx, ld, tb_i32(tb, TB_DXACC) ? dx : 0, ld, dgx, MP, N, MP, tb_ptr(tb, TB_WXT), I, 0);
   }
 }

@@ -2,12 +2,12 @@
 import { ACT_TANH, act_f32 } from './activations';
 import { gru_step_train } from './gru_bwd';
 import { lstm_step } from './lstm';
-import { PRODUCT_WX, spec_product } from './product';
 import { rnn_step } from './rnn';
 import {
   CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB, IO_Y,
-  IO_YST, IO_YSB, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP, gates_of, spec_i32, spec_ptr,
+  IO_YST, IO_YSB, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP, SPEC_WX, gates_of, spec_i32, spec_ptr,
 } from './spec';
+import { gemm_blocked_f32 } from './train/gemm_blocked';
 import { TB_CPREV, TB_GATES, TB_HPREV, TB_NL, TB_TANHC, tb_ptr } from './train/spec';
 
 @inline function io(blk: usize, field: i32): i32 {
@@ -61,8 +61,9 @@ export function recurrent_train_fwd_f32(spec: usize, blk: usize, tb: usize, ws: 
     if (c0 && kind == CELL_LSTM) copy_f32(c + <usize>b * HP * 4, c0 + <usize>b * csb * 4, H);
   }
 
-  // gates(t, b) = bias + Wx @ x(t, b) for every step at once; each step then works on its rows in place
-  spec_product(spec, PRODUCT_WX, 0, gates, MP, spec_ptr(spec, SPEC_BIAS), 0, x, xsb, T * B, I, MP, 0, 0);
+  // gates(t, b) = bias + Wx @ x(t, b) for every step at once (float32 panels: training never quantizes); each step then
+  // works on its rows in place
+  gemm_blocked_f32(gates, MP, spec_ptr(spec, SPEC_BIAS), 0, x, xsb, T * B, I, spec_ptr(spec, SPEC_WX), MP, 0);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const row = <usize>t * B;

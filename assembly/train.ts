@@ -5,6 +5,7 @@ export * from './index';
 export { recurrent_train_fwd_f32 } from './seq_train';
 export { recurrent_bwd_f32, train_workspace_bytes } from './seq_bwd';
 export { colsum_add_f32, pack_cols16_f32, transpose_f32, wgrad_f32, wgrad_t_f32 } from './train/wgrad';
+export { gemm_blocked_f32 } from './train/gemm_blocked';
 export { bce_logits_f32, mse_f32, softmax_xent_f32 } from './train/loss';
 export { adam_f32, clamp_f32, scale_f32, sgd_f32, sumsq_f32 } from './train/optim';
 export { POOL_LAST, POOL_MAX, POOL_MEAN, act_bwd_f32, add_f32, mul_f32, pool_bwd_f32, pool_f32, scatter_add_rows_f32 } from './train/ops';

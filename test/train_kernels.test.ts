@@ -82,6 +82,44 @@ describe('transpose_f32, pack_cols16_f32, colsum_add_f32, wgrad_f32', () => {
   }
 });
 
+describe('gemm_blocked_f32: chunks of rows and of k, any M, row lists, init rows / broadcast / in place', () => {
+  const pack = (w: Float32Array, M: number, K: number) => {
+    const p = c.alloc(Math.ceil(M / 16) * 16 * K * 4 + 16), s = put(w);
+    c.ex.pack_cols16_f32(p, s, K, M, M); // panels of W (M, K) from W^T (K, M)
+    return p;
+  };
+  for (const [N, K, M] of [[0, 5, 16], [1, 1, 1], [3, 17, 5], [5, 300, 33], [70, 600, 16], [130, 257, 20], [2, 0, 3]]) {
+    for (const mode of ['zeros', 'broadcast', 'in place', 'rows'] as const) {
+      it(`N=${N} K=${K} M=${M}, init ${mode}`, () => {
+        const m = c.mark();
+        const wt = randArray(K * M); // W^T (K, M): W[j, k] = wt[k*M + j]
+        const a = randArray(N * K + 3), bias = randArray(M), c0 = randArray(N * (M + 2));
+        const pp = pack(wt, M, K), ap = put(a), bp = put(bias), cp = put(c0);
+        const rows = Array.from({ length: N }, (_, i) => N - 1 - i), rp = c.alloc(N * 4 + 16);
+        c.i32(rp, N).set(rows);
+        const ldc = M + 2;
+        if (mode === 'zeros') c.ex.gemm_blocked_f32(cp, ldc, 0, 0, ap, K, N, K, pp, M, 0);
+        else if (mode === 'broadcast') c.ex.gemm_blocked_f32(cp, ldc, bp, 0, ap, K, N, K, pp, M, 0);
+        else if (mode === 'in place') c.ex.gemm_blocked_f32(cp, ldc, cp, ldc, ap, K, N, K, pp, M, 0);
+        else c.ex.gemm_blocked_f32(cp, ldc, cp, ldc, ap, K, N, K, pp, M, rp);
+        const out = c.f32(cp, N * ldc);
+        for (let n = 0; n < N; n++) {
+          for (let j = 0; j < M + 2; j++) {
+            if (j >= M) {
+              expect(out[n * ldc + j], 'columns past M untouched').toBe(c0[n * ldc + j]);
+              continue;
+            }
+            let ref = mode === 'zeros' ? 0 : mode === 'broadcast' ? bias[j] : c0[n * ldc + j], mag = Math.abs(ref);
+            for (let k = 0; k < K; k++) (ref += a[n * K + k] * wt[k * M + j]), (mag += Math.abs(a[n * K + k] * wt[k * M + j]));
+            closeTo(out[n * ldc + j], ref, 1e-6 * Math.max(1, mag), `C[${n}, ${j}]`);
+          }
+        }
+        c.reset(m);
+      });
+    }
+  }
+});
+
 describe('losses: value and gradient in one pass', () => {
   for (const C of [1, 3, 4, 5, 17]) {
     it(`softmax_xent_f32 C=${C}, with an ignored row`, () => {

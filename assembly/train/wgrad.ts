@@ -1,6 +1,6 @@
 // train/wgrad.ts: the pieces of weight gradients — transpose, panels of a transpose, column sums — over f32x4.
-// dW (M, K) += dG^T (M, N) @ X (N, K) runs as the panel GEMM of gemm.ts: A = dG^T (transposed here), panels of X^T.
-import { matmul_panel16_f32 } from '../gemm';
+// dW (M, K) += dG^T (M, N) @ X (N, K) runs as the blocked panel GEMM: A = dG^T (transposed here), panels of X^T.
+import { gemm_blocked_f32 } from './gemm_blocked';
 
 /** dst (C, R) = src (R, C) transposed; rows at lds and ldd floats. 4x4 blocks through registers, then the edges. */
 export function transpose_f32(dst: usize, ldd: i32, src: usize, lds: i32, R: i32, C: i32): void {
@@ -83,7 +83,7 @@ export function colsum_add_f32(out: usize, x: usize, R: i32, C: i32, ld: i32): v
 export function wgrad_t_f32(gw: usize, ldw: i32, gt: usize, M: i32, N: i32, x: usize, ldx: i32, K: i32, panels: usize): void {
   if (N == 0 || M == 0 || K == 0) return;
   pack_cols16_f32(panels, x, N, K, ldx);
-  matmul_panel16_f32(gw, ldw, gw, ldw, gt, N, M, N, panels, K);
+  gemm_blocked_f32(gw, ldw, gw, ldw, gt, N, M, N, panels, K, 0);
 }
 
 /** gw (M, K) += g^T x: g (N, M) rows at ldg; `gt` is scratch for g^T (M*N floats). */

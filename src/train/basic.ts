@@ -98,7 +98,7 @@ export class DenseImpl implements LayerImpl {
     check(x.F === this.inSize, 'MODEL', `${this.name}: expects ${this.inSize} features, got ${x.F}`);
     const N = rowsOf(x), O = this.cfg.units;
     const y = run.alloc(N * O * 4, `${this.name} output`);
-    this.core.matmul_panel16_f32(y, O, this.store.ptr(this.b), 0, x.ptr, this.inSize, N, this.inSize, this.panels, O);
+    this.core.gemm_blocked_f32(y, O, this.store.ptr(this.b), 0, x.ptr, this.inSize, N, this.inSize, this.panels, O, 0);
     if (this.act() >= 0) this.core.act_f32(this.act(), y, y, N * O, 0, 0);
     this.x = x;
     this.y = y;
@@ -113,7 +113,7 @@ export class DenseImpl implements LayerImpl {
     core.colsum_add_f32(this.store.gptr(this.b), dy, N, O, O);
     if (!needDx) return 0;
     const dx = run.alloc(N * F * 4, `d ${this.name} input`);
-    core.matmul_panel16_f32(dx, F, 0, 0, dy, O, N, O, this.panelsT, F);
+    core.gemm_blocked_f32(dx, F, 0, 0, dy, O, N, O, this.panelsT, F, 0);
     return dx;
   }
 }

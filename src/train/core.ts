@@ -13,6 +13,7 @@ export interface TrainCore extends CoreExports {
   transpose_f32(dst: number, ldd: number, src: number, lds: number, R: number, C: number): void;
   pack_cols16_f32(panels: number, src: number, K: number, M: number, lds: number): void;
   colsum_add_f32(out: number, x: number, R: number, C: number, ld: number): void;
+  gemm_blocked_f32(c: number, ldc: number, init: number, ldi: number, a: number, lda: number, N: number, K: number, panels: number, M: number, rows: number): void;
   wgrad_f32(gw: number, ldw: number, g: number, ldg: number, x: number, ldx: number, N: number, M: number, K: number, gt: number, panels: number): void;
   softmax_xent_f32(dl: number, logits: number, ids: number, N: number, C: number, ld: number, ignore: number, scale: number): number;
   mse_f32(dy: number, y: number, t: number, n: number, scale: number): number;
