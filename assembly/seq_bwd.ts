@@ -23,6 +23,19 @@ import { colsum_add_f32, transpose_f32, wgrad_t_f32 } from './train/wgrad';
   return (n + 15) & ~15;
 }
 
+// Below this a gradient is flushed to zero. A vanishing gradient decays through the subnormal range, where x86 SIMD
+// arithmetic runs ~100x slower (native libraries turn flush-to-zero on; wasm cannot); nothing below 1e-30 moves a weight.
+const TINY: f32 = 1e-30;
+
+/** p (n) = 0 where |p| < TINY (NaN and infinities kept); n a multiple of 4. */
+@inline function flush_tiny(p: usize, n: i32): void {
+  const tiny = f32x4.splat(TINY);
+  for (let i = 0; i < n; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    v128.store(p + (<usize>i << 2), v128.andnot(v, f32x4.lt(f32x4.abs(v), tiny)));
+  }
+}
+
 /** dst (n) += src (n) */
 @inline function add_f32(dst: usize, src: usize, n: i32): void {
   let i = 0;
@@ -111,6 +124,10 @@ export function recurrent_bwd_f32(spec: usize, blk: usize, tb: usize, ws: usize)
     } else {
       rnn_bwd_step(spec, act, nact, g, dh, dhn, HS, dgx + row * MP * 4, whT);
     }
+    flush_tiny(dhn, B * HS);
+    flush_tiny(dc, B * HP);
+    flush_tiny(dgx + row * MP * 4, B * MP);
+    if (dgh != dgx) flush_tiny(dgh + row * MP * 4, B * MP);
     const swap = dh;
     dh = dhn;
     dhn = swap;

@@ -69,6 +69,26 @@ describe('layers API', () => {
   });
 });
 
+describe('inputGradient()', () => {
+  it('gives d loss / d input per step, as finite differences of the loss do', async () => {
+    const net = await sequential([gru(6, { output: 'mean' }), dense(2)], { inputSize: 3, seed: 4, batchFirst: false });
+    const x = floats([5, 2, 3]), y = floats([2, 2]);
+    net.backward(x, y, 'mse', { inputGradient: true });
+    const g = net.inputGradient();
+    expect(g.dims).toEqual([5, 2, 3]);
+    for (const i of [0, 7, 29]) {
+      const h = 1e-2, up = new Float32Array(x.data as Float32Array), down = new Float32Array(x.data as Float32Array);
+      up[i] += h;
+      down[i] -= h;
+      const fd = (net.evaluate(new Tensor('float32', up, x.dims), y, 'mse') - net.evaluate(new Tensor('float32', down, x.dims), y, 'mse')) / (2 * h);
+      expect(Math.abs((g.data as Float32Array)[i] - fd)).toBeLessThan(2e-3 * Math.max(1e-2, Math.abs(fd)) + 1e-5);
+    }
+    const emb = await sequential([embedding(5, 4), rnn(3, { output: 'final_state' }), dense(2)]);
+    emb.backward(ids([3, 7], 5), ids([3], 2), 'ce', { inputGradient: true });
+    expect(emb.inputGradient().dims).toEqual([3, 7, 4]); // the gradient reaching each step's embedded token
+  });
+});
+
 describe('bad targets and a diverging run', () => {
   it('checks the target against the loss: dtype, shape, class ids, finiteness', async () => {
     const net = await sequential([embedding(10, 4), lstm(6), dense(7)], { seed: 1 });
@@ -83,7 +103,8 @@ describe('bad targets and a diverging run', () => {
     const nan = floats([2, 5, 7]);
     (nan.data as Float32Array)[3] = NaN;
     await expectError(() => net.backward(x, nan, 'bce'), 'INPUT', /binary cross-entropy with logits target has NaN at flat index 3/);
-    await expectError(() => net.backward(ids([2, 5], 12), t, 'ce'), 'INPUT', /the input has token id \d+ at flat index \d+; ids must be in 0\.\.9/);
+    await expectError(() => net.backward(new Tensor('int32', Int32Array.from([1, 2, 3, 11, 0, 1, 2, 3, 4, 5]), [2, 5]), ids([2, 5], 7), 'ce'), 'INPUT',
+      /the input has token id 11 at flat index 3; ids must be in 0\.\.9/);
     await expectError(() => net.backward(x, ids([2, 5], 7), 'ce', { lengths: [5, 6] }), 'INPUT', /lengths\[1\] = 6 is outside 1\.\.5/);
     await expectError(() => net.backward(x, ids([2, 5], 7), 'nll' as never), 'OPTION', /loss must be 'ce', 'mse' or 'bce'/);
   });

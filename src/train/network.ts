@@ -53,6 +53,7 @@ export class Network {
   private rt: Runtime | undefined;
   private run: Run | undefined;
   private out: Act | undefined;
+  private inGrad: { ptr: number; F: number } | undefined;
 
   private constructor(rt: Runtime, layers: readonly LayerConfig[], options: SequentialOptions) {
     this.rt = rt;
@@ -205,18 +206,32 @@ export class Network {
    * Forward, loss, and backpropagation through every layer: adds d(mean loss)/d(weight) to the gradients (zeroGrad()
    * first to start over, as in PyTorch) and returns the loss.
    */
-  backward(input: Tensor, target: Tensor, loss: Loss, opts: RunOptions = {}): number {
+  backward(input: Tensor, target: Tensor, loss: Loss, opts: RunOptions & { inputGradient?: boolean } = {}): number {
     const spec = lossSpec(loss);
     const out = this.forwardRun(input, opts, opts.training ?? true);
     const run = this.run!;
     const { loss: value, dOut } = computeLoss(run, out, target, spec, this.batchFirst);
     let dy = dOut;
+    this.inGrad = undefined;
     for (let i = this.impls.length - 1; i >= 0; i--) {
-      const needDx = this.impls.slice(0, i).some((l) => l.specs().length > 0 || l instanceof EmbeddingImpl);
-      dy = this.impls[i].backward(run, dy, needDx);
+      const impl = this.impls[i];
+      if (i === 0 && opts.inputGradient && impl instanceof EmbeddingImpl) this.inGrad = { ptr: dy, F: impl.outSize };
+      const needDx = (i === 0 && !!opts.inputGradient) || this.impls.slice(0, i).some((l) => l.specs().length > 0 || l instanceof EmbeddingImpl);
+      dy = impl.backward(run, dy, needDx);
+      if (i === 0 && opts.inputGradient && !(impl instanceof EmbeddingImpl)) this.inGrad = { ptr: dy, F: (this.input as { size: number }).size };
       if (!needDx) break;
     }
     return value;
+  }
+
+  /**
+   * d loss / d input of the last backward({ inputGradient: true }): per step and item, (B, T, F) or (T, B, F) — F the
+   * input width, or the embedding width for token ids (the gradient reaching each step's embedded token).
+   */
+  inputGradient(): Tensor {
+    check(this.inGrad && this.run, 'INPUT', 'no input gradient: call backward(…, { inputGradient: true }) first');
+    const { T, B } = this.run;
+    return this.outputTensor({ seq: true, ptr: this.inGrad.ptr, T, B, F: this.inGrad.F });
   }
 
   /** The mean loss of the network on input against target, without gradients (dropout off unless opts.training). */
