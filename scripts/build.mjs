@@ -14,6 +14,8 @@ await build({
   outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });
+// lstm-wasm/train: its own file beside lstm.wasm (a shared chunk would move the runtime, and the wasm URL with it, into chunks/).
+await build({ ...common, entryPoints: { train: 'src/train.ts' }, outdir: 'dist', platform: 'neutral', external: ['node:*'], minify: true });
 // lstm-wasm/inline: one file, importers included (no chunks), both wasm builds embedded as base64 (no fetch, no file).
 const base64 = (file) => JSON.stringify(readFileSync(file).toString('base64'));
 await build({
@@ -29,4 +31,6 @@ mkdirSync('dist/models', { recursive: true });
 copyFileSync('models/silero_vad.onnx', 'dist/models/silero_vad.onnx');
 copyFileSync('models/LICENSE.silero-vad', 'dist/models/LICENSE.silero-vad');
 copyFileSync('build/lstm-shared.wasm', 'dist/lstm-shared.wasm'); // imports a shared memory: word2vec's Hogwild workers
+copyFileSync('build/lstm-train.wasm', 'dist/lstm-train.wasm'); // the training core (lstm-wasm/train), and its relaxed-SIMD build
+copyFileSync('build/lstm-train-relaxed.wasm', 'dist/lstm-train-relaxed.wasm');
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
