@@ -1,7 +1,7 @@
 // train.ts: the lstm-wasm/train entry — define, train, fine-tune and save recurrent networks (re-exports only).
 export { Network, sequential, type RunOptions, type SequentialOptions } from './train/network.js';
 export {
-  dense, dropout, embedding, gru, lstm, rnn, type DenseActivation, type DenseConfig, type DropoutConfig, type EmbeddingConfig,
+  dense, dropout, embedding, gru, lstm, rnn, type DenseActivation, type DenseConfig, type DropoutConfig, type EmbeddingConfig, type EmbeddingOptions,
   type LayerConfig, type RecurrentConfig, type RecurrentOptions, type RecurrentOutput,
 } from './train/layers.js';
 export type { Loss, LossName } from './train/loss.js';

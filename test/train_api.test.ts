@@ -170,3 +170,30 @@ describe('fit()', () => {
     expect(r.stopped).toBe('callback');
   });
 });
+
+describe('embedding from word vectors', () => {
+  it('starts from KeyedVectors.embeddingMatrix, stays frozen under AdamW and clipping, and says what is wrong with bad weights', async () => {
+    const { KeyedVectors } = await import('lstm-wasm/text');
+    const words = ['king', 'queen', 'man', 'woman'], D = 4;
+    const kv = await KeyedVectors.create(words, Float32Array.from({ length: words.length * D }, (_, i) => (i % 7) / 7 - 0.4));
+    const vocab = { tokens: ['<pad>', 'woman', 'king', 'unseen'], pad: 0 };
+    const matrix = kv.embeddingMatrix(vocab);
+    expect(matrix.missing).toEqual(['unseen']);
+    const net = await sequential([embedding(4, D, { weights: matrix, trainable: false }), lstm(5, { output: 'final_state' }), dense(2)], { seed: 1 });
+    const before = net.weights();
+    expect(Array.from((before['embed.weight'].data as Float32Array).subarray(2 * D, 3 * D))).toEqual(Array.from(kv.getVector('king')));
+    const x = new Tensor('int32', Int32Array.from([1, 2, 3, 2, 1, 0]), [2, 3]);
+    const y = new Tensor('int64', BigInt64Array.from([0n, 1n]), [2]);
+    const opt = adam({ lr: 0.1, weightDecay: 0.5 });
+    for (let i = 0; i < 3; i++) trainStep(net, x, y, { loss: 'ce', optimizer: opt, clipNorm: 0.1 });
+    const after = net.weights();
+    expect(after['embed.weight'].data).toEqual(before['embed.weight'].data);
+    expect(after['lstm.weight_ih_l0'].data).not.toEqual(before['lstm.weight_ih_l0'].data);
+    expect(Array.from(net.gradients()['embed.weight'].data as Float32Array).every((g) => g === 0)).toBe(true);
+    net.release();
+    await expectError(() => embedding(4, 3, { weights: matrix }), 'OPTION', /embedding\(4, 3\): weights are \[4,4\], expected \[4, 3\]/);
+    await expectError(() => embedding(2, 2, { weights: [1, 2, 3] }), 'OPTION', /weights hold 3 values, expected 2 x 2 = 4/);
+    await expectError(() => embedding(2, 2, { weights: [1, NaN, 3, 4] }), 'OPTION', /weight NaN at row 0, column 1; weights must be finite/);
+    await expectError(() => embedding(2, 2, { trainable: false }), 'OPTION', /trainable: false needs weights/);
+  });
+});

@@ -12,13 +12,15 @@ export interface NetCase {
   B: number; T: number; lengths: boolean; loss: 'ce' | 'mse' | 'bce';
   head: 'every_step' | 'final_state' | 'last_step' | 'mean' | 'max';
   V: number; O: number; bf: boolean; hidden: number; act: 'tanh' | 'relu'; reset_after: boolean; dropout?: number;
+  /** the embedding is frozen (PyTorch from_pretrained(freeze=True)); its weights come with the others */
+  freeze_embed?: boolean;
 }
 
 const OUTPUT = { every_step: 'sequence', final_state: 'final_state', last_step: 'last_step', mean: 'mean', max: 'max' } as const;
 
 export function layersOf(c: NetCase): LayerConfig[] {
   const layers: LayerConfig[] = [];
-  if (c.V) layers.push(embedding(c.V, c.I));
+  if (c.V) layers.push(c.freeze_embed ? embedding(c.V, c.I, { weights: new Float32Array(c.V * c.I), trainable: false }) : embedding(c.V, c.I));
   const common = { layers: c.L, bidirectional: c.bi, output: OUTPUT[c.head], ...(c.dropout ? { dropout: c.dropout } : {}) };
   if (c.cell === 'LSTM') layers.push(lstm(c.H, { ...common, projSize: c.proj }));
   else if (c.cell === 'GRU') layers.push(gru(c.H, { ...common, resetAfter: c.reset_after }));

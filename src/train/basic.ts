@@ -23,7 +23,11 @@ export class EmbeddingImpl implements LayerImpl {
   }
 
   specs(): ParamSpec[] {
-    return [{ name: `${this.name}.weight`, dims: [this.cfg.numEmbeddings, this.cfg.dim], init: normal(this.rng) }]; // PyTorch: N(0, 1)
+    const given = this.cfg.weights;
+    return [{
+      name: `${this.name}.weight`, dims: [this.cfg.numEmbeddings, this.cfg.dim], frozen: !this.cfg.trainable,
+      init: given ? (out) => out.set(given) : normal(this.rng), // PyTorch: N(0, 1)
+    }];
   }
 
   bind(store: ParamStore): void {
@@ -43,6 +47,7 @@ export class EmbeddingImpl implements LayerImpl {
 
   backward(run: Run, dy: number): number {
     const E = this.cfg.dim;
+    if (!this.cfg.trainable) return 0; // frozen: its gradient stays zero and the optimizers leave it alone
     this.core.scatter_add_rows_f32(this.store.gptr(this.w), E, dy, E, this.ids, run.T * run.B, E);
     return 0;
   }

@@ -19,6 +19,10 @@ export interface EmbeddingConfig {
   name?: string;
   numEmbeddings: number;
   dim: number;
+  /** Initial weights [numEmbeddings, dim] row-major (e.g. from KeyedVectors.embeddingMatrix); else PyTorch's N(0, 1). */
+  weights?: Float32Array;
+  /** false: the weights stay as they are — no gradient, no optimizer update (PyTorch Embedding.from_pretrained(freeze=True)). */
+  trainable: boolean;
 }
 
 export interface RecurrentConfig {
@@ -71,12 +75,42 @@ const nameOf = (v: unknown, what: string, empty = false) =>
     `${what}: name must be a module path such as 'lstm' or 'encoder.rnn', got ${JSON.stringify(v)}`);
 
 /** nn.Embedding(numEmbeddings, dim): token ids -> rows of a (numEmbeddings, dim) table. */
-export function embedding(numEmbeddings: number, dim: number, opts?: { name?: string }): EmbeddingConfig {
+export interface EmbeddingOptions {
+  name?: string;
+  /**
+   * Initial weights, [numEmbeddings, dim] row-major: a flat array, or { weights, dims } as KeyedVectors.embeddingMatrix
+   * returns it (pretrained word vectors into a recurrent model). Default: PyTorch's N(0, 1), seeded.
+   */
+  weights?: ArrayLike<number> | { weights: ArrayLike<number>; dims: readonly number[] };
+  /** Default true. false freezes the weights (PyTorch nn.Embedding.from_pretrained(w, freeze=True)). */
+  trainable?: boolean;
+}
+
+/** nn.Embedding(numEmbeddings, dim), optionally from given (e.g. pretrained word2vec) weights, optionally frozen. */
+export function embedding(numEmbeddings: number, dim: number, opts?: EmbeddingOptions): EmbeddingConfig {
   positiveInt(numEmbeddings, 'embedding(numEmbeddings)');
   positiveInt(dim, 'embedding(dim)');
-  known(opts, ['name'], 'embedding');
+  known(opts, ['name', 'weights', 'trainable'], 'embedding');
   nameOf(opts?.name, 'embedding');
-  return { type: 'embedding', numEmbeddings, dim, name: opts?.name };
+  const what = `embedding(${numEmbeddings}, ${dim})`;
+  check(opts?.trainable === undefined || typeof opts.trainable === 'boolean', 'OPTION', `${what}: trainable must be a boolean`);
+  let weights: Float32Array | undefined;
+  const w = opts?.weights;
+  if (w !== undefined) {
+    const flat = w !== null && typeof w === 'object' && 'dims' in w ? w.weights : w;
+    if (w !== null && typeof w === 'object' && 'dims' in w) {
+      check(Array.isArray(w.dims) && w.dims.length === 2 && w.dims[0] === numEmbeddings && w.dims[1] === dim, 'OPTION',
+        () => `${what}: weights are ${JSON.stringify(w.dims)}, expected [${numEmbeddings}, ${dim}]`);
+    }
+    check(flat !== null && typeof flat === 'object' && typeof (flat as ArrayLike<number>).length === 'number', 'OPTION',
+      `${what}: weights must be an array of numbers or { weights, dims }`);
+    check(flat.length === numEmbeddings * dim, 'OPTION', () => `${what}: weights hold ${flat.length} values, expected ${numEmbeddings} x ${dim} = ${numEmbeddings * dim}`);
+    weights = Float32Array.from(flat);
+    const bad = weights.findIndex((v) => !Number.isFinite(v));
+    check(bad < 0, 'OPTION', () => `${what}: weight ${flat[bad]} at row ${Math.floor(bad / dim)}, column ${bad % dim}; weights must be finite`);
+  }
+  check(weights !== undefined || opts?.trainable !== false, 'OPTION', `${what}: trainable: false needs weights (frozen random vectors learn nothing)`);
+  return { type: 'embedding', numEmbeddings, dim, name: opts?.name, weights, trainable: opts?.trainable ?? true };
 }
 
 export interface RecurrentOptions {

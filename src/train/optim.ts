@@ -51,7 +51,7 @@ class SGD extends Base {
 
   protected update(net: Network, lr: number): void {
     const p = net.params;
-    net.core.sgd_f32(p.values, p.grads, p.state1, p.total, f(lr), f(this.momentum), f(1 - this.dampening), f(this.weightDecay),
+    net.core.sgd_f32(p.values, p.grads, p.state1, p.trainable, f(lr), f(this.momentum), f(1 - this.dampening), f(this.weightDecay),
       this.nesterov ? 1 : 0, this.steps === 0 ? 1 : 0);
   }
 }
@@ -66,7 +66,7 @@ class Adam extends Base {
     // as PyTorch: the bias corrections in float64, then each scalar rounded to float32 where a float32 kernel uses it
     const step = lr / (1 - b1 ** t), bc2 = Math.sqrt(1 - b2 ** t);
     const decoupled = this.type === 'adamw';
-    net.core.adam_f32(p.values, p.grads, p.state1, p.state2, p.total, decoupled ? f(1 - lr * this.weightDecay) : 1, f(b1), f(1 - b1),
+    net.core.adam_f32(p.values, p.grads, p.state1, p.state2, p.trainable, decoupled ? f(1 - lr * this.weightDecay) : 1, f(b1), f(1 - b1),
       f(b2), f(1 - b2), f(this.eps), decoupled ? 0 : f(this.weightDecay), f(step), f(bc2));
   }
 }
@@ -121,7 +121,7 @@ export function adamw(opts: AdamOptions = {}): Optimizer {
 
 /** The global L2 norm of all gradients, as torch.nn.utils.clip_grad_norm_ computes it (float32 result). */
 export function gradNorm(net: Network): number {
-  return f(Math.sqrt(net.core.sumsq_f32(net.params.grads, net.params.total)));
+  return f(Math.sqrt(net.core.sumsq_f32(net.params.grads, net.params.trainable)));
 }
 
 /**
@@ -132,14 +132,14 @@ export function clipGradNorm(net: Network, maxNorm: number): number {
   check(typeof maxNorm === 'number' && maxNorm > 0, 'OPTION', `clipNorm must be a positive number, got ${String(maxNorm)}`);
   const total = gradNorm(net);
   const coef = Math.min(f(f(maxNorm) / f(total + f(1e-6))), 1);
-  net.core.scale_f32(net.params.grads, net.params.total, coef);
+  net.core.scale_f32(net.params.grads, net.params.trainable, coef);
   return total;
 }
 
 /** torch.nn.utils.clip_grad_value_(v): every gradient clamped to [-v, v]. */
 export function clipGradValue(net: Network, v: number): void {
   check(typeof v === 'number' && v > 0, 'OPTION', `clipValue must be a positive number, got ${String(v)}`);
-  net.core.clamp_f32(net.params.grads, net.params.total, f(-v), f(v));
+  net.core.clamp_f32(net.params.grads, net.params.trainable, f(-v), f(v));
 }
 
 /** StepLR: the rate times gamma every `stepSize` steps. */

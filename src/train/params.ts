@@ -15,6 +15,8 @@ export interface ParamSpec {
   padded?: number;
   /** Fills the canonical values (PyTorch's default initialisation for the layer). */
   init: (out: Float32Array) => void;
+  /** Not trained (requires_grad=False): kept after the trainable ones, past the range the optimizers and clipping see. */
+  frozen?: boolean;
 }
 
 export interface Param extends Required<Omit<ParamSpec, 'init'>> {
@@ -32,6 +34,8 @@ export class ParamStore {
   readonly byName = new Map<string, Param>();
   /** Floats in each buffer. */
   readonly total: number;
+  /** Floats of the trainable parameters: the first `trainable` of each buffer (the frozen ones follow). */
+  readonly trainable: number;
   readonly values: number;
   readonly grads: number;
   /** Optimizer state: SGD's momentum in state1, Adam's two moments in state1 and state2 (zero until a step uses them). */
@@ -42,15 +46,18 @@ export class ParamStore {
 
   constructor(private readonly rt: Runtime, specs: readonly ParamSpec[]) {
     let offset = 0;
-    for (const s of specs) {
+    const place = (s: ParamSpec) => {
       check(!this.byName.has(s.name), 'MODEL', `two parameters are named '${s.name}'; give the layers distinct names`);
       const rows = s.dims[0], cols = s.dims.length > 1 ? s.dims[1] : 1;
       const groups = s.groups ?? 1, size = s.size ?? rows, padded = s.padded ?? size;
-      const p: Param = { name: s.name, dims: [...s.dims], groups, size, padded, cols, offset, length: groups * padded * cols };
-      this.params.push(p);
+      const p: Param = { name: s.name, dims: [...s.dims], groups, size, padded, cols, offset, length: groups * padded * cols, frozen: !!s.frozen };
       this.byName.set(s.name, p);
       offset += align4(p.length);
-    }
+    };
+    for (const s of specs) if (!s.frozen) place(s);
+    this.trainable = offset;
+    for (const s of specs) if (s.frozen) place(s);
+    for (const s of specs) this.params.push(this.byName.get(s.name)!); // in declaration order (the state dict's)
     this.total = offset;
     // four parallel blocks, so one kernel call updates every parameter (pads stay zero: their gradients are zero)
     this.values = rt.alloc(offset * 16, 'the parameters, their gradients and optimizer state');
