@@ -49,6 +49,19 @@ export async function readVectors(source: ByteSource | AsyncIterable<Uint8Array>
   }
 }
 
+/** Numbers per vector accepted (word vectors have hundreds); the floats of all vectors (4 GiB). */
+const MAX_DIMENSIONS = 1 << 16, MAX_FLOATS = 2 ** 30;
+
+/** Room for `rows` vectors of D floats: grown by doubling as rows arrive, never sized by a header's claim alone. */
+function room(vectors: Float32Array<ArrayBuffer>, rows: number, D: number, what: string): Float32Array<ArrayBuffer> {
+  const need = rows * D;
+  if (need <= vectors.length) return vectors;
+  check(need <= MAX_FLOATS, 'MEMORY', () => `${what}: ${rows} vectors of ${D} numbers are more than the ${MAX_FLOATS} float32 numbers (4 GiB) a file may hold here`);
+  const grown = new Float32Array(Math.min(MAX_FLOATS, Math.max(need, vectors.length * 2, 1024 * D)));
+  grown.set(vectors);
+  return grown;
+}
+
 async function readAll(r: Reader, what: string, format: VectorFormat | undefined, hint: VectorFormat | undefined, limit: number) {
   // the header: two integers, else (text formats) a GloVe file whose first line is a vector
   const first = await r.line();
@@ -61,13 +74,14 @@ async function readAll(r: Reader, what: string, format: VectorFormat | undefined
   }
   const [n, D] = head.map(Number);
   check(n > 0 && D > 0, 'FORMAT', `${what}: the header announces ${n} vectors of ${D} numbers; both must be positive`);
+  check(D <= MAX_DIMENSIONS, 'MEMORY', `${what}: the header announces vectors of ${D} numbers; at most ${MAX_DIMENSIONS} are supported`);
   const binary = hint === 'word2vec-binary' || (format === undefined && hint === undefined && (await r.looksBinary(4 * D)));
   return binary ? readBinary(r, what, n, D, limit) : readText(r, what, n, D, limit);
 }
 
 async function readText(r: Reader, what: string, n: number | undefined, D: number | undefined, limit: number, firstRow?: string) {
   const keys: string[] = [];
-  let vectors = new Float32Array(n !== undefined && D !== undefined ? Math.min(n, limit) * D : 0);
+  let vectors: Float32Array<ArrayBuffer> = new Float32Array(0);
   const want = Math.min(n ?? Infinity, limit);
   const add = (text: string, lineNo: number) => {
     check(text.trim() !== '', 'FORMAT', `${what}: line ${lineNo} is empty`);
@@ -77,11 +91,8 @@ async function readText(r: Reader, what: string, n: number | undefined, D: numbe
     D ??= parts.length - 1;
     check(D > 0, 'FORMAT', `${what}: line ${lineNo} (${JSON.stringify(word)}) has no numbers after the word`);
     check(parts.length - 1 === D, 'FORMAT', `${what}: line ${lineNo} (${JSON.stringify(word)}) has ${parts.length - 1} numbers, expected ${D}`);
-    if (vectors.length < (keys.length + 1) * D) { // GloVe: grow by doubling
-      const grown = new Float32Array(Math.max(1024 * D, vectors.length * 2));
-      grown.set(vectors);
-      vectors = grown;
-    }
+    check(D <= MAX_DIMENSIONS, 'MEMORY', `${what}: line ${lineNo} has ${D} numbers; at most ${MAX_DIMENSIONS} are supported`);
+    vectors = room(vectors, keys.length + 1, D, what);
     const at = keys.length * D;
     for (let d = 0; d < D; d++) {
       const x = Number(parts[d + 1]);
@@ -114,8 +125,8 @@ async function readText(r: Reader, what: string, n: number | undefined, D: numbe
 }
 
 async function readBinary(r: Reader, what: string, n: number, D: number, limit: number) {
-  const want = Math.min(n, limit), keys: string[] = [], vectors = new Float32Array(want * D);
-  const bytes = new Uint8Array(vectors.buffer);
+  const want = Math.min(n, limit), keys: string[] = [];
+  let vectors: Float32Array<ArrayBuffer> = new Float32Array(0), bytes = new Uint8Array(0);
   const decoder = utf8();
   for (let i = 0; i < want; i++) {
     let word = await r.until(SPACE, `${what}: vector ${i + 1} of ${n}: the file ends before its word (the header announces ${n} vectors)`);
@@ -129,6 +140,7 @@ async function readBinary(r: Reader, what: string, n: number, D: number, limit: 
       throw new LstmWasmError('FORMAT', `${what}: vector ${i + 1}: its word is not valid UTF-8 (bytes ${Array.from(word.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
     }
     check(key !== '', 'FORMAT', `${what}: vector ${i + 1}: empty word`);
+    if (vectors.length < (i + 1) * D) bytes = new Uint8Array((vectors = room(vectors, i + 1, D, what)).buffer);
     await r.take(bytes, i * D * 4, D * 4, `${what}: vector ${i + 1} (${JSON.stringify(key)}): the file ends inside its ${D} float32 numbers`);
     keys.push(key);
   }
@@ -140,7 +152,7 @@ async function readBinary(r: Reader, what: string, n: number, D: number, limit: 
     const v = new DataView(vectors.buffer);
     for (let k = 0; k < vectors.length; k++) vectors[k] = v.getFloat32(k * 4, true);
   }
-  return { keys, vectors, vectorSize: D };
+  return { keys, vectors: vectors.length === keys.length * D ? vectors : vectors.slice(0, keys.length * D), vectorSize: D };
 }
 
 /** Pulls lines or byte runs out of a chunk stream, keeping only the unread part of one chunk. */
