@@ -1,32 +1,18 @@
 // test/browser_vectors.test.ts: the demo page's word-vector panel in headless Chromium — loads the bundled vectors,
 // solves an analogy with lstm-wasm/text, plots the words (PCA), names an unknown word; screenshot in out/ (docs/ with UPDATE_DOCS=1).
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JS, also `npm run demo`
-import { serve } from '../scripts/serve.mjs';
+import { mkdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { withChromium } from './runtimes/chromium.js';
 import { repo } from './runtimes/spawn.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
-  server = await serve({ root: repo });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const chrome = withChromium();
 
 describe('Chromium: the word-vector panel of examples/browser/', () => {
   it('solves man : king :: woman : ?, plots the words, and names a misspelt word with its near spellings', async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1000, height: 1300 } })).newPage();
+    const page = await (await chrome.browser.newContext({ viewport: { width: 1000, height: 1300 } })).newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(new URL('examples/browser/', server.url).href);
+    await page.goto(new URL('examples/browser/', chrome.url).href);
     const wait = () => page.waitForFunction(() => /^(done|error)/.test(document.body.dataset.vectors ?? ''), null, { timeout: 90_000 });
     await wait();
     const r = await page.evaluate('({ answer: document.getElementById("vec-answer").textContent, last: window.lastAnalogy })') as

@@ -1,6 +1,6 @@
 // text/keyed_vectors.ts: word vectors by word — cosine similarity, nearest words (a top-k search in wasm), analogies.
 import { check } from '../errors.js';
-import type { ByteSource } from '../io.js';
+import { type ByteSource, concatBytes } from '../io.js';
 import type { WasmSource } from '../runtime.js';
 import { TextCore } from './core.js';
 import { type AnalogiesResult, type EvaluateOptions, type WordPairsResult, evaluateWordAnalogies, evaluateWordPairs } from './evaluate.js';
@@ -96,14 +96,7 @@ export class KeyedVectors implements VectorRows {
 
   /** The file's bytes in one array (for a download in a browser). */
   toBytes(format: VectorFormat = 'word2vec-binary'): Uint8Array {
-    const parts = [...vectorFileChunks(this, format)];
-    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes([...vectorFileChunks(this, format)]);
   }
 
   private fillNorms(): void {
