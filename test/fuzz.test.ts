@@ -21,6 +21,6 @@ describe(`fuzzing: ${RUNS} cases per format, seed ${SEED} — each loads and run
       const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
       console.log(`fuzz ${name}: ${total} cases, ${[...outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
       expect(total).toBe(RUNS);
-    });
+    }, Math.max(120_000, RUNS * 50)); // a long run (npm run fuzz) gets 50 ms a case
   }
 });
