@@ -89,6 +89,24 @@ describe('inputGradient()', () => {
   });
 });
 
+describe('an embedding in front of a recurrent layer', () => {
+  it('projects each vocabulary row once (V < T*B) with the same loss and gradients as projecting every token', async () => {
+    for (const layers of [[embedding(6, 5), lstm(7, { layers: 2, bidirectional: true }), dense(6)], [embedding(4, 3), gru(5, { output: 'mean' }), dense(2)]]) {
+      const net = await sequential(layers, { seed: 2 });
+      const x = ids([3, 9], (layers[0] as { numEmbeddings: number }).numEmbeddings), y = layers.length && (layers[1] as { output: string }).output === 'mean' ? ids([3], 2) : ids([3, 9], 6);
+      net.zeroGrad();
+      const fused = net.backward(x, y, 'ce'), gf = net.gradients();
+      net.zeroGrad();
+      const perToken = net.backward(x, y, 'ce', { inputGradient: true }), gt = net.gradients(); // the gradient per token: no fusion
+      expect(Math.abs(fused - perToken)).toBeLessThan(1e-6);
+      for (const [k, t] of Object.entries(gt)) {
+        const a = gf[k].data as Float32Array, b = t.data as Float32Array;
+        b.forEach((v, i) => expect(Math.abs(a[i] - v), `${k}[${i}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(v))));
+      }
+    }
+  });
+});
+
 describe('bad targets and a diverging run', () => {
   it('checks the target against the loss: dtype, shape, class ids, finiteness', async () => {
     const net = await sequential([embedding(10, 4), lstm(6), dense(7)], { seed: 1 });

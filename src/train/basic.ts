@@ -41,7 +41,13 @@ export class EmbeddingImpl implements LayerImpl {
     return { seq: true, ptr: out, T: run.T, B: run.B, F: E };
   }
 
+  /** What a fused first recurrent layer reads (core.ts FusedEmbedding). */
+  fused(): { V: number; E: number; weight: number; grad: number } {
+    return { V: this.cfg.numEmbeddings, E: this.cfg.dim, weight: this.store.ptr(this.w), grad: this.store.gptr(this.w) };
+  }
+
   backward(run: Run, dy: number): number {
+    if (run.embed) return 0; // the recurrent layer after it has added this table's gradient (run.embed)
     const E = this.cfg.dim;
     this.core.scatter_add_rows_f32(this.store.gptr(this.w), E, dy, E, this.ids, run.T * run.B, E);
     return 0;
