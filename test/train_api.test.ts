@@ -125,6 +125,13 @@ describe('bad targets and a diverging run', () => {
       /the input has token id 11 at flat index 3; ids must be in 0\.\.9/);
     await expectError(() => net.backward(x, ids([2, 5], 7), 'ce', { lengths: [5, 6] }), 'INPUT', /lengths\[1\] = 6 is outside 1\.\.5/);
     await expectError(() => net.backward(x, ids([2, 5], 7), 'nll' as never), 'OPTION', /loss must be 'ce', 'mse' or 'bce'/);
+    await expectError(() => net.backward(x, ids([2, 5, 7], 7), 'mse'), 'INPUT', /MSE target must .*float/);
+    await expectError(() => net.backward(x, ids([2, 5, 7], 2), 'bce'), 'INPUT', /binary cross-entropy with logits target must .*float/);
+    const pooled = await sequential([embedding(10, 4), lstm(6, { output: 'final_state' }), dense(3)], { seed: 1 });
+    await expectError(() => pooled.backward(x, ids([2, 5], 3), 'ce'), 'INPUT', /cross-entropy target must be \[2\] \(class ids for the output \[2, 3\]\), got \[2, 5\]/);
+    const neg = ids([2], 3);
+    (neg.data as Int32Array)[1] = -3;
+    await expectError(() => pooled.backward(x, neg, 'ce'), 'INPUT', /target has class id -3 at flat index 1; class ids must be in 0\.\.2/);
   });
 
   it('stops a diverging run with the step number and the weight whose gradient became non-finite', async () => {
