@@ -11,7 +11,7 @@ import {
 } from './spec';
 import {
   TB_CPREV, TB_DC0, TB_DCN, TB_DGH, TB_DGX, TB_DH0, TB_DHN, TB_DHS, TB_DX, TB_DXACC, TB_DXSB, TB_DY, TB_DYSB, TB_DYST, TB_GATES,
-  TB_GBH, TB_GBX, TB_GWH, TB_GWR, TB_GWX, TB_HPREV, TB_NL, TB_R, TB_TANHC, TB_WHT, TB_WHTN, TB_WRT, TB_WXT, tb_i32, tb_ptr,
+  TB_GBH, TB_GBX, TB_GWH, TB_GWR, TB_GWX, TB_HPREV, TB_INPROJ, TB_NL, TB_R, TB_TANHC, TB_WHT, TB_WHTN, TB_WRT, TB_WXT, tb_i32, tb_ptr,
 } from './train/spec';
 import { colsum_add_f32, transpose_f32, wgrad_t_f32 } from './train/wgrad';
 
@@ -140,8 +140,9 @@ export function recurrent_bwd_f32(spec: usize, blk: usize, tb: usize, ws: usize)
 
   // weight gradients over the whole sequence: dW += dG^T @ (what the product read), biases += column sums of dG
   const gwx = tb_ptr(tb, TB_GWX), gwh = tb_ptr(tb, TB_GWH);
+  const inproj = tb_i32(tb, TB_INPROJ) != 0; // the host forms dWx and dx from dgx
   transpose_f32(gt, N, dgx, MP, N, MP);
-  wgrad_t_f32(gwx, I, gt, MP, N, x, xsb, I, panels);
+  if (!inproj) wgrad_t_f32(gwx, I, gt, MP, N, x, xsb, I, panels);
   colsum_add_f32(tb_ptr(tb, TB_GBX), dgx, N, MP, MP);
   if (kind == CELL_GRU && !after) {
     wgrad_t_f32(gwh, P, gt, 2 * HP, N, hprev, HS, P, panels);
@@ -156,7 +157,7 @@ export function recurrent_bwd_f32(spec: usize, blk: usize, tb: usize, ws: usize)
     wgrad_t_f32(tb_ptr(tb, TB_GWR), H, gt, HS, N, rs, HP, H, panels);
   }
   const dx = tb_ptr(tb, TB_DX);
-  if (dx) {
+  if (dx && !inproj) {
     const ld = tb_i32(tb, TB_DXSB);
     gemm_blocked_f32(dx, ld, tb_i32(tb, TB_DXACC) ? dx : 0, ld, dgx, MP, N, MP, tb_ptr(tb, TB_WXT), I, 0);
   }

@@ -8,7 +8,7 @@ import {
   IO_YST, IO_YSB, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP, SPEC_WX, gates_of, spec_i32, spec_ptr,
 } from './spec';
 import { gemm_blocked_f32 } from './train/gemm_blocked';
-import { TB_CPREV, TB_GATES, TB_HPREV, TB_NL, TB_TANHC, tb_ptr } from './train/spec';
+import { TB_CPREV, TB_GATES, TB_HPREV, TB_INPROJ, TB_NL, TB_TANHC, tb_i32, tb_ptr } from './train/spec';
 
 @inline function io(blk: usize, field: i32): i32 {
   return load<i32>(blk + (<usize>field << 2));
@@ -62,8 +62,8 @@ export function recurrent_train_fwd_f32(spec: usize, blk: usize, tb: usize, ws: 
   }
 
   // gates(t, b) = bias + Wx @ x(t, b) for every step at once (float32 panels: training never quantizes); each step then
-  // works on its rows in place
-  gemm_blocked_f32(gates, MP, spec_ptr(spec, SPEC_BIAS), 0, x, xsb, T * B, I, spec_ptr(spec, SPEC_WX), MP, 0);
+  // works on its rows in place (TB_INPROJ: the host has filled them)
+  if (!tb_i32(tb, TB_INPROJ)) gemm_blocked_f32(gates, MP, spec_ptr(spec, SPEC_BIAS), 0, x, xsb, T * B, I, spec_ptr(spec, SPEC_WX), MP, 0);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const row = <usize>t * B;

@@ -11,5 +11,5 @@ export { adam_f32, clamp_f32, scale_f32, sgd_f32, sumsq_f32 } from './train/opti
 export { POOL_LAST, POOL_MAX, POOL_MEAN, act_bwd_f32, add_f32, mul_f32, pool_bwd_f32, pool_f32, scatter_add_rows_f32 } from './train/ops';
 export {
   TB_CPREV, TB_DC0, TB_DCN, TB_DGH, TB_DGX, TB_DH0, TB_DHN, TB_DHS, TB_DX, TB_DXACC, TB_DXSB, TB_DY, TB_DYSB, TB_DYST, TB_GATES,
-  TB_GBH, TB_GBX, TB_GWH, TB_GWR, TB_GWX, TB_HPREV, TB_NL, TB_R, TB_TANHC, TB_WHT, TB_WHTN, TB_WORDS, TB_WRT, TB_WXT,
+  TB_GBH, TB_GBX, TB_GWH, TB_GWR, TB_GWX, TB_HPREV, TB_INPROJ, TB_NL, TB_R, TB_TANHC, TB_WHT, TB_WHTN, TB_WORDS, TB_WRT, TB_WXT,
 } from './train/spec';

@@ -1,7 +1,7 @@
 // test/train_api.test.ts: the layers API and fit() — options checked, PyTorch's initialisation, seeds, dropout,
 // validation and early stopping, callbacks, and the errors bad targets and a diverging run give.
 import { Tensor } from 'lstm-wasm';
-import { adam, dense, dropout, embedding, fit, gru, lstm, rnn, sequential, sgd, trainStep } from 'lstm-wasm/train';
+import { adam, dense, dropout, embedding, fit, gru, loadNetwork, lstm, rnn, sequential, sgd, trainStep } from 'lstm-wasm/train';
 import { describe, expect, it } from 'vitest';
 import { expectError, rng } from './helpers';
 
@@ -89,6 +89,24 @@ describe('inputGradient()', () => {
   });
 });
 
+describe('an embedding in front of a recurrent layer', () => {
+  it('projects each vocabulary row once (V < T*B) with the same loss and gradients as projecting every token', async () => {
+    for (const layers of [[embedding(6, 5), lstm(7, { layers: 2, bidirectional: true }), dense(6)], [embedding(4, 3), gru(5, { output: 'mean' }), dense(2)]]) {
+      const net = await sequential(layers, { seed: 2 });
+      const x = ids([3, 9], (layers[0] as { numEmbeddings: number }).numEmbeddings), y = layers.length && (layers[1] as { output: string }).output === 'mean' ? ids([3], 2) : ids([3, 9], 6);
+      net.zeroGrad();
+      const fused = net.backward(x, y, 'ce'), gf = net.gradients();
+      net.zeroGrad();
+      const perToken = net.backward(x, y, 'ce', { inputGradient: true }), gt = net.gradients(); // the gradient per token: no fusion
+      expect(Math.abs(fused - perToken)).toBeLessThan(1e-6);
+      for (const [k, t] of Object.entries(gt)) {
+        const a = gf[k].data as Float32Array, b = t.data as Float32Array;
+        b.forEach((v, i) => expect(Math.abs(a[i] - v), `${k}[${i}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(v))));
+      }
+    }
+  });
+});
+
 describe('bad targets and a diverging run', () => {
   it('checks the target against the loss: dtype, shape, class ids, finiteness', async () => {
     const net = await sequential([embedding(10, 4), lstm(6), dense(7)], { seed: 1 });
@@ -107,6 +125,13 @@ describe('bad targets and a diverging run', () => {
       /the input has token id 11 at flat index 3; ids must be in 0\.\.9/);
     await expectError(() => net.backward(x, ids([2, 5], 7), 'ce', { lengths: [5, 6] }), 'INPUT', /lengths\[1\] = 6 is outside 1\.\.5/);
     await expectError(() => net.backward(x, ids([2, 5], 7), 'nll' as never), 'OPTION', /loss must be 'ce', 'mse' or 'bce'/);
+    await expectError(() => net.backward(x, ids([2, 5, 7], 7), 'mse'), 'INPUT', /MSE target must .*float/);
+    await expectError(() => net.backward(x, ids([2, 5, 7], 2), 'bce'), 'INPUT', /binary cross-entropy with logits target must .*float/);
+    const pooled = await sequential([embedding(10, 4), lstm(6, { output: 'final_state' }), dense(3)], { seed: 1 });
+    await expectError(() => pooled.backward(x, ids([2, 5], 3), 'ce'), 'INPUT', /cross-entropy target must be \[2\] \(class ids for the output \[2, 3\]\), got \[2, 5\]/);
+    const neg = ids([2], 3);
+    (neg.data as Int32Array)[1] = -3;
+    await expectError(() => pooled.backward(x, neg, 'ce'), 'INPUT', /target has class id -3 at flat index 1; class ids must be in 0\.\.2/);
   });
 
   it('stops a diverging run with the step number and the weight whose gradient became non-finite', async () => {
@@ -190,6 +215,11 @@ describe('embedding from word vectors', () => {
     expect(after['embed.weight'].data).toEqual(before['embed.weight'].data);
     expect(after['lstm.weight_ih_l0'].data).not.toEqual(before['lstm.weight_ih_l0'].data);
     expect(Array.from(net.gradients()['embed.weight'].data as Float32Array).every((g) => g === 0)).toBe(true);
+    const again = await loadNetwork(net.save()); // saved and loaded, it stays frozen
+    again.setWeights(after);
+    trainStep(again, x, y, { loss: 'ce', optimizer: adam({ lr: 0.1, weightDecay: 0.5 }) });
+    expect(again.weights()['embed.weight'].data).toEqual(before['embed.weight'].data);
+    again.release();
     net.release();
     await expectError(() => embedding(4, 3, { weights: matrix }), 'OPTION', /embedding\(4, 3\): weights are \[4,4\], expected \[4, 3\]/);
     await expectError(() => embedding(2, 2, { weights: [1, 2, 3] }), 'OPTION', /weights hold 3 values, expected 2 x 2 = 4/);

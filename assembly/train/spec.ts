@@ -30,6 +30,9 @@ export const TB_GWH: i32 = 25; // (G*HP, P)
 export const TB_GBX: i32 = 26; // (G*HP)
 export const TB_GBH: i32 = 27; // (G*HP)
 export const TB_GWR: i32 = 28; // projection (PP, H)
+// 1: the host has put the input projection (bias + Wx x) into GATES already and forms dWx and dx itself (an embedding
+// in front: one row per token id, gathered), so the forward skips its projection GEMM and the backward its Wx products
+export const TB_INPROJ: i32 = 29;
 export const TB_WORDS: i32 = 32;
 
 @inline export function tb_ptr(tb: usize, field: i32): usize {

@@ -45,7 +45,13 @@ export class EmbeddingImpl implements LayerImpl {
     return { seq: true, ptr: out, T: run.T, B: run.B, F: E };
   }
 
+  /** What a fused first recurrent layer reads (core.ts FusedEmbedding). */
+  fused(): { V: number; E: number; weight: number; grad: number } {
+    return { V: this.cfg.numEmbeddings, E: this.cfg.dim, weight: this.store.ptr(this.w), grad: this.cfg.trainable ? this.store.gptr(this.w) : 0 };
+  }
+
   backward(run: Run, dy: number): number {
+    if (run.embed) return 0; // the recurrent layer after it has added this table's gradient (run.embed)
     const E = this.cfg.dim;
     if (!this.cfg.trainable) return 0; // frozen: its gradient stays zero and the optimizers leave it alone
     this.core.scatter_add_rows_f32(this.store.gptr(this.w), E, dy, E, this.ids, run.T * run.B, E);

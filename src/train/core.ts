@@ -58,6 +58,22 @@ export interface Run {
   rng: Rng;
   /** bytes in the run region, 16-aligned */
   alloc(bytes: number, what: string): number;
+  /**
+   * Set when token ids feed a recurrent layer through an embedding and the vocabulary is smaller than the run's T*B:
+   * the first recurrent layer then projects each vocabulary row once (V x E x G*H instead of T*B x E x G*H) and gathers
+   * the gate inputs by id, and forms dWx and d embedding from the gate gradients summed per id.
+   */
+  embed?: FusedEmbedding;
+}
+
+/** The embedding in front of a fused first recurrent layer: its table, gradient and this run's ids, in wasm. */
+export interface FusedEmbedding {
+  ids: number;
+  V: number;
+  E: number;
+  weight: number;
+  /** 0 when the embedding is frozen (no gradient) */
+  grad: number;
 }
 
 /** A layer as the network runs it: parameters declared, bound to wasm, packed after each update, run forward and back. */

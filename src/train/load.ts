@@ -26,8 +26,10 @@ function layersFromJson(raw: unknown, file: string): LayerConfig[] {
   return raw.map((l: Record<string, any>, i: number) => {
     const name = l?.name;
     switch (l?.type) {
-      case 'embedding':
-        return embedding(l.numEmbeddings, l.dim, { name });
+      case 'embedding': // a frozen one stays frozen; its values come with the other weights
+        return l.trainable === false
+          ? embedding(l.numEmbeddings, l.dim, { name, trainable: false, weights: new Float32Array(l.numEmbeddings * l.dim) })
+          : embedding(l.numEmbeddings, l.dim, { name });
       case 'dropout':
         return dropout(l.p, { name });
       case 'dense':

@@ -163,7 +163,13 @@ export class Network {
           view[t * B + b] = v;
         }
       }
-      (this.impls[0] as EmbeddingImpl).ids = ids;
+      const emb = this.impls[0] as EmbeddingImpl;
+      emb.ids = ids;
+      // project each vocabulary row once instead of every token (core.ts Run.embed); not when the gradient reaching
+      // each token is asked for
+      if (this.impls[1] instanceof RecurrentImpl && V < n && !(opts as { inputGradient?: boolean }).inputGradient) {
+        this.run.embed = { ids, ...emb.fused() };
+      }
       return { seq: true, ptr: 0, T, B, F: 0 };
     }
     const I = this.input.size, x = alloc(n * I * 4, 'input'), view = rt.f32(x, n * I), src = input.data as Float32Array;

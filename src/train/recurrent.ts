@@ -206,6 +206,14 @@ export class RecurrentImpl implements LayerImpl {
           put(k.TB_TANHC, run.alloc(n * HP * 4, 'tanh(c)'));
         }
         if (this.cfg.cell === 'gru') put(k.TB_NL, run.alloc(n * HP * 4, 'gru n'));
+        const emb = l === 0 ? run.embed : undefined;
+        if (emb) {
+          // bias + Wx e for every vocabulary row once, then each token's row by its id
+          const table = run.alloc(emb.V * MP * 4, `${this.name} projected vocabulary`), w = rt.i32(dir.spec, k.SPEC_WORDS);
+          core.gemm_blocked_f32(table, MP, w[k.SPEC_BIAS], 0, emb.weight, emb.E, emb.V, emb.E, w[k.SPEC_WX], MP, 0);
+          core.gather_f32(rt.i32(dir.tb, k.TB_WORDS)[k.TB_GATES], table, emb.ids, 1, emb.V, MP, n);
+          put(k.TB_INPROJ, 1);
+        }
         core.recurrent_train_fwd_f32(dir.spec, dir.io, dir.tb, this.ws);
       }
       let mask = 0;
@@ -259,7 +267,8 @@ export class RecurrentImpl implements LayerImpl {
     let dx = 0;
     for (let l = L - 1; l >= 0; l--) {
       const I = l === 0 ? this.inputSize : D * P;
-      dx = l > 0 || needDx ? run.alloc(n * I * 4, `d ${this.name} layer ${l} input`) : 0;
+      const emb = l === 0 ? run.embed : undefined;
+      dx = l > 0 || (needDx && !emb) ? run.alloc(n * I * 4, `d ${this.name} layer ${l} input`) : 0;
       for (let d = 0; d < D; d++) {
         const dir = this.dirs[l * D + d], s = l * D + d;
         const dgx = run.alloc(n * MP * 4, 'gate gradients');
@@ -287,12 +296,21 @@ export class RecurrentImpl implements LayerImpl {
         tb[k.TB_GBH] = this.store.gptr(dir.bh);
         tb[k.TB_GWR] = dir.wr ? this.store.gptr(dir.wr) : 0;
         core.recurrent_bwd_f32(dir.spec, dir.io, dir.tb, this.ws);
+        if (emb) {
+          // the gate gradients summed per token id, S (V, G*HP): dWx += S^T emb, d emb += S Wx
+          const S = run.alloc(emb.V * MP * 4, 'gate gradients per id'), gt = run.alloc(MP * emb.V * 4, 'S^T');
+          const panels = run.alloc(r16(emb.E) * emb.V * 4, 'embedding panels');
+          rt.f32(S, emb.V * MP).fill(0);
+          core.scatter_add_rows_f32(S, MP, dgx, MP, emb.ids, n, MP);
+          core.wgrad_f32(this.store.gptr(dir.wx), emb.E, S, MP, emb.weight, emb.E, emb.V, MP, emb.E, gt, panels);
+          if (emb.grad) core.gemm_blocked_f32(emb.grad, emb.E, emb.grad, emb.E, S, MP, emb.V, MP, dir.wxT, emb.E, 0);
+        }
       }
       if (l > 0 && this.masks[l - 1]) core.mul_f32(dx, dx, this.masks[l - 1], n * I);
       dy = dx;
       dhN = 0;
     }
-    return needDx ? dx : 0;
+    return needDx && !run.embed ? dx : 0;
   }
 }
 

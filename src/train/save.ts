@@ -29,7 +29,12 @@ export function torchMetadata(net: Network): Record<string, string> {
 export function saveSafetensors(net: Network): Uint8Array {
   const w = net.weights();
   const spec = {
-    layers: net.layers.map((l): LayerConfig => ({ ...l })),
+    // the layers' options; an embedding's initial weights are in the tensors, and trainable is said only when false
+    layers: net.layers.map((l): Partial<LayerConfig> => {
+      if (l.type !== 'embedding') return { ...l };
+      const { weights: _, trainable, ...rest } = l;
+      return trainable ? rest : { ...rest, trainable };
+    }),
     inputSize: net.input.kind === 'float' ? net.input.size : undefined,
     batchFirst: net.batchFirst,
   };
