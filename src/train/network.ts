@@ -83,6 +83,7 @@ export class Network {
       } else if (l.type === 'recurrent') {
         check(seq, 'OPTION', `${where}: a recurrent layer needs a sequence, but the layer before it gives one row per item (output '${(this.layers.find((x) => x.type === 'recurrent') as RecurrentConfig).output}')`);
         impl = new RecurrentImpl(rt, this.core, l, l.name, size, init);
+        (impl as RecurrentImpl).readsEmbedding = i === 1 && layers[0].type === 'embedding';
       } else if (l.type === 'dense') {
         impl = new DenseImpl(rt, this.core, l, l.name, size, seq, init);
       } else {
