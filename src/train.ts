@@ -8,4 +8,5 @@ export type { Loss, LossName } from './train/loss.js';
 export { adam, adamw, clipGradNorm, clipGradValue, cosine, gradNorm, sgd, stepDecay, warmup, type AdamOptions, type Optimizer, type SGDOptions, type Schedule } from './train/optim.js';
 export { fit, trainStep, type EpochInfo, type FitData, type FitOptions, type FitResult, type StepInfo, type StepOptions } from './train/fit.js';
 export { loadNetwork, type LoadNetworkOptions } from './train/load.js';
+export type { FileSource, FileWeight } from './train/file_source.js';
 export type { OnnxExportOptions } from './train/onnx_export.js';

@@ -90,8 +90,8 @@ describe('lstm-wasm train', () => {
     writeFileSync(bad, writeNpy(t));
     r = await cli('grad', model, '--input', fixturePath(`${dir}/ids.npy`), '--target', bad, '--loss', 'ce', '--out', 'g');
     expect(r.stderr).toBe("lstm-wasm: INPUT: cross-entropy target has class id 7 at flat index 1; class ids must be in 0..2 (the output's last axis) or the ignore index -100\n");
-    r = await cli('grad', fixturePath('torch-onnx/lm_lstm2/model.onnx'), ...base, '--loss', 'ce', '--out', 'g');
-    expect(r.stderr).toMatch(/^lstm-wasm: UNSUPPORTED: .*only safetensors models/);
+    r = await cli('grad', fixturePath('torch-onnx/lm_lstm2/model.onnx'), ...base, '--loss', 'ce', '--output', 'logits', '--out', 'g');
+    expect(r.stderr).toMatch(/^lstm-wasm: UNSUPPORTED: .*cannot train output 'logits': LSTM node '\/lstm\/LSTM': the initial state '.*' is not all zeros/);
   });
 });
 
@@ -115,3 +115,50 @@ describe('lstm-wasm train-lm', () => {
   });
 });
 
+
+describe('lstm-wasm grad / train on ONNX models: the file\'s initializer names, the file\'s format', () => {
+  for (const name of ['lstm2_classifier_ce', 'bigru_tagger_mse']) {
+    it(`grad ${name}: DIR/<initializer>.npy = PyTorch autograd`, async () => {
+      const dir = `train-onnx/${name}`, c = json(`${dir}/case.json`), out = join(scratch, `grad_onnx_${name}`);
+      const r = await cli('grad', fixturePath(`${dir}/model.onnx`), '--input', `${c.input}=${fixturePath(`${dir}/${c.input}.npy`)}`,
+        '--target', fixturePath(`${dir}/target.npy`), '--loss', c.loss, '--out', out);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const result = lastJson(r.stdout), ref = stateDict(`${dir}/grads.safetensors`);
+      expect(Math.abs(result.loss - c.loss_value) / Math.max(1, c.loss_value)).toBeLessThanOrEqual(1e-4);
+      expect(result.grads.map((g: { name: string }) => g.name).sort()).toEqual([...c.weights].sort());
+      for (const g of result.grads) {
+        expect(g.file).toBe(join(out, `${g.name}.npy`));
+        const got = readNpy(readFileSync(g.file));
+        expect(got.dims).toEqual(ref[g.name].dims);
+        expect(worstError(got.data as Float32Array, ref[g.name].data as Float32Array), g.name).toBeLessThanOrEqual(1e-4);
+      }
+    });
+  }
+
+  it('train writes an ONNX model: the input\'s graph with the trained initializers, as fit() trains them', async () => {
+    const dir = 'train-onnx/lstm2_classifier_ce', model = fixturePath(`${dir}/model.onnx`), out = join(scratch, 'trained_onnx', 'clf.onnx');
+    const r = await cli('train', model, '--input', fixturePath(`${dir}/ids.npy`), '--target', fixturePath(`${dir}/target.npy`), '--loss', 'ce',
+      '--optimizer', 'adam', '--lr', '0.05', '--batch-size', '2', '--epochs', '2', '--no-shuffle', '--out', out);
+    expect(r.code).toBe(0);
+    const result = lastJson(r.stdout);
+    expect(result.out).toBe(out);
+    const net = await loadNetwork(model);
+    const lib = await fit(net, { x: npy(`${dir}/ids.npy`), y: npy(`${dir}/target.npy`) },
+      { loss: 'ce', optimizer: adam({ lr: 0.05 }), batchSize: 2, epochs: 2, shuffle: false });
+    expect(result.losses).toEqual(lib.losses);
+    const saved = await loadNetwork(out);
+    expect(saved.source?.format).toBe('onnx');
+    for (const [k, t] of Object.entries(saved.fileWeights())) expect(t.data, k).toEqual(net.fileWeights()[k].data);
+  });
+
+  it('a graph output that does not exist, and state-dict flags on an ONNX model: one-line errors', async () => {
+    const dir = 'train-onnx/bigru_tagger_mse', base = ['--input', fixturePath(`${dir}/x.npy`), '--target', fixturePath(`${dir}/target.npy`), '--loss', 'mse', '--out', 'g'];
+    let r = await cli('grad', fixturePath(`${dir}/model.onnx`), ...base, '--output', 'nope');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^lstm-wasm: OPTION: .*model\.onnx: no graph output 'nope'; its outputs are 'y'\n$/);
+    r = await cli('grad', fixturePath(`${dir}/model.onnx`), ...base, '--head', 'mean');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('lstm-wasm: OPTION: head applies to PyTorch state dicts; an ONNX model says it itself\n');
+  });
+});

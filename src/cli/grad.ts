@@ -1,12 +1,12 @@
 // cli/grad.ts: `lstm-wasm grad MODEL --input X.npy --target T.npy --loss …` — d(mean loss)/d(every weight) as .npy files.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { check } from '../errors.js';
 import { writeNpy } from '../formats/npy.js';
 import { loadNetwork } from '../train/load.js';
 import type { Loss } from '../train/loss.js';
 import type { Network } from '../train/network.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { type Io, parse } from './common.js';
 import { coerce, readArray, splitNamed } from './run.js';
 
@@ -24,11 +24,14 @@ export const TRAIN_MODEL_FLAGS = {
   loss: { type: 'string' },
   'ignore-index': { type: 'string' },
   out: { type: 'string', short: 'o' },
+  output: { type: 'string' },
 } as const;
 
 export async function openNetwork(path: string | undefined, values: Record<string, unknown>, usage: string): Promise<Network> {
   check(path !== undefined, 'OPTION', `missing MODEL; usage: ${usage}`);
   return loadNetwork(path, {
+    // an ONNX model's graph output to train (a state dict's --output is only 'logits' / 'output', checked by grad)
+    ...(/\.onnx$/i.test(path) && values.output !== undefined ? { graphOutput: values.output as string } : {}),
     ...(values['batch-first'] ? { batchFirst: true } : {}),
     ...(values.nonlinearity !== undefined ? { nonlinearity: values.nonlinearity as 'tanh' | 'relu' } : {}),
     ...(values.head !== undefined ? { head: values.head as 'mean' } : {}),
@@ -42,11 +45,14 @@ export async function trainingData(net: Network, values: Record<string, unknown>
   const loss = values.loss as string;
   check(loss === 'mse' || loss === 'ce' || loss === 'bce', 'OPTION', `--loss must be mse, ce or bce, got ${loss === undefined ? 'nothing' : `'${loss}'`}`);
   const [name, file] = splitNamed(values.input);
-  const want = net.input.kind === 'ids' ? 'ids' : 'x';
+  const want = net.source?.inputName ?? (net.input.kind === 'ids' ? 'ids' : 'x');
   check(name === undefined || name === want, 'OPTION', `--input ${values.input}: the model's input is '${want}'`);
   const x = coerce(await readArray(file), net.input.kind === 'ids' ? ['int64', 'int32'] : ['float32'], want, file);
   const targetFile = values.target as string;
-  const y = coerce(await readArray(targetFile), loss === 'ce' ? ['int64', 'int32'] : ['float32'], 'target', targetFile);
+  let y = coerce(await readArray(targetFile), loss === 'ce' ? ['int64', 'int32'] : ['float32'], 'target', targetFile);
+  // the file's output has a size-1 axis the network leaves out (a bare ONNX node's directions): so may the target
+  const sq = net.source?.outputSqueeze;
+  if (sq !== undefined && y.dims.length === 4 && y.dims[sq] === 1) y = new Tensor(y.type, y.data as Float32Array, y.dims.filter((_, i) => i !== sq));
   const lengths = typeof values.lengths === 'string' ? coerce(await readArray(values.lengths), ['int32'], 'lengths', values.lengths) : undefined;
   const ignore = values['ignore-index'] === undefined ? undefined : Number(values['ignore-index']);
   check(ignore === undefined || Number.isSafeInteger(ignore), 'OPTION', `--ignore-index must be an integer, got '${String(values['ignore-index'])}'`);
@@ -55,12 +61,12 @@ export async function trainingData(net: Network, values: Record<string, unknown>
 }
 
 export async function grad(args: string[], io: Io): Promise<void> {
-  const { values, positionals } = parse(args, { ...TRAIN_MODEL_FLAGS, output: { type: 'string' } });
+  const { values, positionals } = parse(args, TRAIN_MODEL_FLAGS);
   check(positionals.length <= 1, 'OPTION', `unexpected argument '${positionals[1]}'; usage: ${GRAD_USAGE}`);
   check(typeof values.out === 'string', 'OPTION', `missing --out DIR; usage: ${GRAD_USAGE}`);
   const net = await openNetwork(positionals[0], values, GRAD_USAGE);
   const names = ['logits', 'output'];
-  check(values.output === undefined || names.includes(values.output), 'OPTION',
+  check(values.output === undefined || net.source !== undefined || names.includes(values.output), 'OPTION',
     `--output ${values.output}: the loss reads the network's last layer before any softmax or sigmoid ('logits'), as nn.CrossEntropyLoss and nn.BCEWithLogitsLoss do`);
   const { x, y, lengths, loss } = await trainingData(net, values, GRAD_USAGE);
   net.zeroGrad();
@@ -68,8 +74,10 @@ export async function grad(args: string[], io: Io): Promise<void> {
   const dir = values.out;
   await mkdir(dir, { recursive: true });
   const grads: { name: string; file: string; dims: number[] }[] = [];
-  for (const [name, t] of Object.entries(net.gradients()) as [string, Tensor][]) {
+  // by the model file's own weight names: state-dict keys, ONNX initializer names, TF.js names ('lstm/kernel' in a folder)
+  for (const [name, t] of Object.entries(net.fileGradients()) as [string, Tensor][]) {
     const file = join(dir, `${name}.npy`);
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, writeNpy(t));
     grads.push({ name, file, dims: [...t.dims] });
   }

@@ -1,5 +1,5 @@
 // cli/train.ts: `lstm-wasm train MODEL --input X.npy --target T.npy --loss … --optimizer … --out OUT` — trains a model
-// file, drawing a progress bar on stderr, and writes it back in its own format (safetensors, the same names).
+// file, drawing a progress bar on stderr, and writes it back in its own format (safetensors or ONNX, the same names).
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { check } from '../errors.js';
@@ -11,7 +11,7 @@ import { Progress } from './progress.js';
 
 export const TRAIN_USAGE =
   'lstm-wasm train MODEL --input X.npy --target T.npy --loss mse|ce|bce [--lengths L.npy] --optimizer sgd|adam|adamw --lr LR [--momentum M] [--nesterov] ' +
-  '[--weight-decay W] [--clip-norm N] [--clip-value V] [--batch-size 32] [--epochs 1] [--no-shuffle] [--seed 0] [--validation FRACTION] [--patience N] --out OUT';
+  '[--weight-decay W] [--clip-norm N] [--clip-value V] [--batch-size 32] [--epochs 1] [--no-shuffle] [--seed 0] [--validation FRACTION] [--patience N] [--output NAME (ONNX)] --out OUT';
 
 export function optimizerOf(values: Record<string, unknown>): Optimizer {
   const lr = num(values, 'lr'), wd = num(values, 'weight-decay'), momentum = num(values, 'momentum');
@@ -36,10 +36,10 @@ export const OPTIMIZER_FLAGS = {
   seed: { type: 'string' },
 } as const;
 
-/** OUT as a file: OUT itself when it names a .safetensors file, else OUT/model.safetensors. */
-export async function outFile(out: string, name = 'model.safetensors'): Promise<string> {
+/** OUT as a file: OUT itself when it names a .safetensors (or `ext`) file, else OUT/name. */
+export async function outFile(out: string, name = 'model.safetensors', ext = /\.safetensors$/i): Promise<string> {
   const isDir = await stat(out).then((s) => s.isDirectory(), () => false);
-  if (!isDir && /\.safetensors$/i.test(out)) {
+  if (!isDir && ext.test(out)) {
     await mkdir(dirname(out), { recursive: true });
     return out;
   }
@@ -70,8 +70,10 @@ export async function train(args: string[], io: Io): Promise<void> {
     onStep: (s) => progress.step(s),
     onEpoch: (e) => progress.note(`epoch ${e.epoch + 1}/${epochs}  loss ${e.loss.toFixed(4)}${e.valLoss !== undefined ? `  validation ${e.valLoss.toFixed(4)}` : ''}`),
   });
-  const file = await outFile(values.out);
-  await writeFile(file, net.save());
+  // the input's format: safetensors, or the ONNX model with its initializers trained (OUT a .onnx file or a folder)
+  const files = net.saveFiles(), [first] = Object.keys(files);
+  const file = net.source?.format === 'onnx' && /\.onnx$/i.test(values.out) ? await outFile(values.out, first, /\.onnx$/i) : await outFile(values.out, first);
+  for (const [name, bytes] of Object.entries(files)) await writeFile(name === first ? file : join(dirname(file), name), bytes);
   // a vocabulary beside the model goes with it, so generate / classify find it
   const vocab = join(dirname(model!), 'vocab.json');
   if (dirname(file) !== dirname(model!) && (await stat(vocab).then((s) => s.isFile(), () => false))) await copyFile(vocab, join(dirname(file), 'vocab.json'));

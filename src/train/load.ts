@@ -1,5 +1,6 @@
 // train/load.ts: a trained model file as a network to fine-tune — safetensors that save() wrote (its layer list rebuilds
-// it exactly), or a PyTorch state dict the torch importer reads ([embedding ->] LSTM/GRU/RNN [-> Linear head]).
+// it exactly), a PyTorch state dict the torch importer reads ([embedding ->] LSTM/GRU/RNN [-> Linear head]), or an
+// ONNX model of such a stack (load_onnx.ts).
 import { LstmWasmError, check } from '../errors.js';
 import { type ByteSource, readBytes } from '../io.js';
 import { parseSafetensors, toFloat32 } from '../formats/safetensors.js';
@@ -11,7 +12,12 @@ import { type LayerConfig, type RecurrentOutput, dense, dropout, embedding, gru,
 import { Network } from './network.js';
 import { LAYERS_KEY } from './save.js';
 
+/** ONNX: a protobuf ModelProto, whose first field is almost always ir_version (tag 0x08); as formats/load.ts reads it. */
+const ONNX_FIRST_BYTES = [0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42];
+
 export interface LoadNetworkOptions extends TorchOptions {
+  /** ONNX: the graph output to train, when the graph has more than one. */
+  graphOutput?: string;
   /** Seeds dropout masks (default 0). */
   seed?: number;
   /** The training core (see SequentialOptions.wasm). */
@@ -53,10 +59,16 @@ function layersFromJson(raw: unknown, file: string): LayerConfig[] {
 export async function loadNetwork(source: ByteSource, options: LoadNetworkOptions = {}): Promise<Network> {
   const file = typeof source === 'string' ? source : source instanceof URL ? source.href : 'model';
   const bytes = await readBytes(source);
+  const { seed, wasm, graphOutput, ...torch } = options;
+  if (!(bytes.length > 8 && bytes[8] === 0x7b) && (/\.onnx$/i.test(file) || ONNX_FIRST_BYTES.includes(bytes[0]))) {
+    for (const k of Object.keys(torch)) check((torch as Record<string, unknown>)[k] === undefined, 'OPTION', `${k} applies to PyTorch state dicts; an ONNX model says it itself`);
+    const { loadOnnxNetwork } = await import('./load_onnx.js');
+    return loadOnnxNetwork(bytes, file, { output: graphOutput, seed, wasm });
+  }
+  check(graphOutput === undefined, 'OPTION', 'graphOutput names the graph output of an ONNX model to train; a state dict has one');
   check(bytes.length > 8 && bytes[8] === 0x7b, 'UNSUPPORTED',
-    `${file}: only safetensors models (PyTorch state dicts, or files Network.save() wrote) can be trained; ONNX and Keras models are inference-only for now`);
+    `${file}: not a safetensors or ONNX model; Keras / TF.js models cannot be trained yet`);
   const st = parseSafetensors(bytes, file);
-  const { seed, wasm, ...torch } = options;
   const tensors = Object.fromEntries([...st.tensors].map(([k, t]) => [k, { dims: t.shape, data: toFloat32(t, k) }]));
   const { [LAYERS_KEY]: spec, ...meta } = st.metadata;
   let net: Network;

@@ -12,6 +12,7 @@ import { ParamStore } from './params.js';
 import { RecurrentImpl } from './recurrent.js';
 import { saveSafetensors } from './save.js';
 import { type OnnxExportOptions, exportOnnx } from './onnx_export.js';
+import type { FileSource } from './file_source.js';
 
 export interface SequentialOptions {
   /** Features per step of a float input; required unless the first layer is an embedding. */
@@ -46,6 +47,11 @@ export class Network {
   readonly core: TrainCore;
   /** __metadata__ written back by save() (a loaded file's own, e.g. its vocabulary or head settings). */
   metadata: Record<string, string> = {};
+  /**
+   * The ONNX or Keras / TF.js file the network was loaded from (loadNetwork): its weight names and layouts, used by
+   * fileWeights(), fileGradients(), save() and saveFiles(). Undefined for a network built in code or from safetensors.
+   */
+  source: FileSource | undefined;
   private readonly impls: LayerImpl[];
   private readonly top: number;
   private packed = -1;
@@ -83,6 +89,7 @@ export class Network {
       } else if (l.type === 'recurrent') {
         check(seq, 'OPTION', `${where}: a recurrent layer needs a sequence, but the layer before it gives one row per item (output '${(this.layers.find((x) => x.type === 'recurrent') as RecurrentConfig).output}')`);
         impl = new RecurrentImpl(rt, this.core, l, l.name, size, init);
+        (impl as RecurrentImpl).readsEmbedding = i === 1 && layers[0].type === 'embedding';
       } else if (l.type === 'dense') {
         impl = new DenseImpl(rt, this.core, l, l.name, size, seq, init);
       } else {
@@ -333,10 +340,52 @@ export class Network {
     }
   }
 
-  /** The weights as safetensors with PyTorch's names (torch.nn.Module.load_state_dict(strict=True) takes them). */
+  /** The file's weights (or gradients) computed from the network's: by the file's names, in the file's layout. */
+  private asInFile(read: (p: string) => Float32Array): Record<string, Tensor> {
+    if (!this.source) return Object.fromEntries(this.params.params.map((p) => [p.name, new Tensor('float32', read(p.name), p.dims)]));
+    return Object.fromEntries(this.source.weights.map((w) => [w.name, new Tensor('float32', w.fromNetwork(read), w.dims)]));
+  }
+
+  /**
+   * Copies of every weight as the file the network came from holds it: ONNX initializer names and layouts (W, R, B in
+   * ONNX gate order, directions stacked), TF.js weight names (lstm/kernel …). Same as weights() for a network built
+   * in code or loaded from safetensors.
+   */
+  fileWeights(): Record<string, Tensor> {
+    this.runtime();
+    return this.asInFile((n) => this.params.read(this.params.byName.get(n)!));
+  }
+
+  /** Copies of every gradient, by the file's weight names, in the file's layouts (see fileWeights()). */
+  fileGradients(): Record<string, Tensor> {
+    this.runtime();
+    return this.asInFile((n) => this.params.readGrad(this.params.byName.get(n)!));
+  }
+
+  /**
+   * The network in the format it was loaded from: file name -> bytes. A network loaded from ONNX gives
+   * { 'model.onnx' } — the original model with its initializers' values replaced, every node as it was; one from a
+   * TF.js model.json gives { 'model.json', 'weights.bin' }; any other { 'model.safetensors' } (see save()).
+   */
+  saveFiles(): Record<string, Uint8Array> {
+    this.runtime();
+    if (!this.source) return { 'model.safetensors': saveSafetensors(this) };
+    const w = this.fileWeights();
+    return this.source.write(new Map(Object.entries(w).map(([k, t]) => [k, t.data as Float32Array])));
+  }
+
+  /**
+   * The network as one file in the format it was loaded from: ONNX bytes for a network loaded from ONNX (its graph
+   * unchanged, the trained values in its initializers), else safetensors with PyTorch's names
+   * (torch.nn.Module.load_state_dict(strict=True) takes them). A network from a TF.js model.json is several files:
+   * saveFiles(). toOnnx() exports any network as a new ONNX graph.
+   */
   save(): Uint8Array {
     this.runtime();
-    return saveSafetensors(this);
+    if (!this.source) return saveSafetensors(this);
+    const files = Object.values(this.saveFiles());
+    check(files.length === 1, 'OPTION', `this network was loaded from a ${this.source.format === 'tfjs' ? 'TF.js model.json' : this.source.format} model, which is ${files.length} files: use saveFiles()`);
+    return files[0];
   }
 
   /** The network as an ONNX model (opset 14) that onnxruntime and InferenceSession run; see OnnxExportOptions. */

@@ -4,32 +4,10 @@
 import { LstmWasmError, check } from '../errors.js';
 import type { Network } from './network.js';
 import type { RecurrentConfig } from './layers.js';
+import { writeBytes, writeInt, writeMessage, writeString, writeTag } from '../formats/protobuf.js';
 
 const enc = new TextEncoder();
-
-// protobuf wire encoding: varints, length-delimited fields, nested messages
-function varint(n: number | bigint, out: number[]): void {
-  let v = BigInt.asUintN(64, BigInt(n));
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-}
-const tag = (field: number, wire: number, out: number[]) => varint(field * 8 + wire, out);
-function bytes(field: number, b: ArrayLike<number>, out: number[]): void {
-  tag(field, 2, out);
-  varint(b.length, out);
-  for (let i = 0; i < b.length; i++) out.push(b[i]);
-}
-const str = (field: number, s: string, out: number[]) => bytes(field, enc.encode(s), out);
-const int = (field: number, n: number, out: number[]) => (tag(field, 0, out), varint(n, out));
-function msg(field: number, build: (o: number[]) => void, out: number[]): void {
-  const inner: number[] = [];
-  build(inner);
-  bytes(field, inner, out);
-}
+const tag = writeTag, bytes = writeBytes, str = writeString, int = writeInt, msg = writeMessage;
 
 type Attr = number | string | number[] | string[] | { float: number };
 interface Node { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, Attr> }
@@ -66,14 +44,14 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[], ou
 }
 
 /** Row blocks of w (G*H rows) reordered: out block j = in block order[j]. */
-function permuteGates(w: Float32Array, H: number, order: number[]): Float32Array {
+export function permuteGates(w: Float32Array, H: number, order: number[]): Float32Array {
   const per = w.length / (order.length * H) * H, out = new Float32Array(w.length);
   order.forEach((src, j) => out.set(w.subarray(src * per, (src + 1) * per), j * per));
   return out;
 }
 
 // PyTorch's gate order to ONNX's: LSTM i f g o -> i o f c; GRU r z n -> z r h
-const ONNX_GATES = { lstm: [0, 3, 1, 2], gru: [1, 0, 2], rnn: [0] };
+export const ONNX_GATES = { lstm: [0, 3, 1, 2], gru: [1, 0, 2], rnn: [0] };
 const ONNX_OP = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN' };
 
 export interface OnnxExportOptions {

@@ -58,6 +58,9 @@ export class RecurrentImpl implements LayerImpl {
     this.outSeq = cfg.output === 'sequence';
   }
 
+  /** Right after the embedding: the only layer that may take the fused embedding projection (Run.embed). */
+  readsEmbedding = false;
+
   private key(kind: string, l: number, d: number) {
     return `${this.name ? `${this.name}.` : ''}${kind}_l${l}${d ? '_reverse' : ''}`;
   }
@@ -206,7 +209,7 @@ export class RecurrentImpl implements LayerImpl {
           put(k.TB_TANHC, run.alloc(n * HP * 4, 'tanh(c)'));
         }
         if (this.cfg.cell === 'gru') put(k.TB_NL, run.alloc(n * HP * 4, 'gru n'));
-        const emb = l === 0 ? run.embed : undefined;
+        const emb = l === 0 && this.readsEmbedding ? run.embed : undefined;
         if (emb) {
           // bias + Wx e for every vocabulary row once, then each token's row by its id
           const table = run.alloc(emb.V * MP * 4, `${this.name} projected vocabulary`), w = rt.i32(dir.spec, k.SPEC_WORDS);
@@ -267,7 +270,7 @@ export class RecurrentImpl implements LayerImpl {
     let dx = 0;
     for (let l = L - 1; l >= 0; l--) {
       const I = l === 0 ? this.inputSize : D * P;
-      const emb = l === 0 ? run.embed : undefined;
+      const emb = l === 0 && this.readsEmbedding ? run.embed : undefined;
       dx = l > 0 || (needDx && !emb) ? run.alloc(n * I * 4, `d ${this.name} layer ${l} input`) : 0;
       for (let d = 0; d < D; d++) {
         const dir = this.dirs[l * D + d], s = l * D + d;
@@ -310,7 +313,7 @@ export class RecurrentImpl implements LayerImpl {
       dy = dx;
       dhN = 0;
     }
-    return needDx && !run.embed ? dx : 0;
+    return needDx && !(this.readsEmbedding && run.embed) ? dx : 0;
   }
 }
 
