@@ -9,7 +9,7 @@ const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true,
 // Library: platform-neutral; node:fs is imported lazily, only where a file system exists.
 // The ONNX and Keras importers are their own entries (lstm-wasm/onnx, lstm-wasm/keras) and chunks loaded only when such a model arrives.
 await build({
-  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts' }, outdir: 'dist', platform: 'neutral',
+  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts', seq2seq: 'src/seq2seq.ts' }, outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });
 // lstm-wasm/inline: one file, importers included (no chunks), both wasm builds embedded as base64 (no fetch, no file).
