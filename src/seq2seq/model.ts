@@ -4,12 +4,14 @@ import { type BatchDecodeOptions, type Hypothesis, checkBatchDecode, decodeRows 
 import { LstmWasmError, check } from '../errors.js';
 import { parseSafetensors } from '../formats/safetensors.js';
 import { type ByteSource, readBytes } from '../io.js';
+import { readFolder, vocabsOf } from './files.js';
 import { Runtime, type WasmSource } from '../runtime.js';
 import type { Vocab } from '../text/vocab.js';
 import { type Seq2SeqConfig, parseConfig } from './config.js';
 import { type PackedSeq2Seq, packSeq2Seq } from './pack.js';
 import { Seq2SeqStream } from './stream.js';
-import { type NamedVocab, detokenize, encodeSource, namedVocab } from './vocab.js';
+import { type TranslateOptions, type TranslationResult, checkSources, translateTexts } from './translate.js';
+import type { NamedVocab } from './vocab.js';
 import { type Seq2SeqWeights, seq2seqWeights } from './weights.js';
 
 export interface Seq2SeqOptions {
@@ -27,56 +29,7 @@ export interface Seq2SeqFiles {
   targetVocab?: unknown;
 }
 
-export interface TranslateOptions extends BatchDecodeOptions {
-  /** Sentences encoded and decoded together (default 32): one encoder run and one decoder call per step for all. */
-  batchSize?: number;
-}
-
-export interface Translation {
-  text: string;
-  tokens: number[];
-  /** sum of the tokens' log-probabilities (eos included when finished) */
-  score: number;
-  /** the beam's ranking (score / length^lengthPenalty); the score otherwise */
-  rank: number;
-  /** ended with eos (else the token limit ended it) */
-  finished: boolean;
-  /** one row per output token: its attention weights over the source tokens */
-  attention: Float32Array[];
-}
-
-export interface TranslationResult {
-  source: string;
-  /** the pieces the source vocabulary split the text into, and their ids */
-  sourceTokens: string[];
-  sourceIds: number[];
-  /** pieces not in the source vocabulary (each mapped to its unknown id) */
-  unknown: string[];
-  /** best first: one for greedy and sampling, nBest for beam search */
-  translations: Translation[];
-}
-
 const OPTION_KEYS = ['wasm', 'maxMemoryBytes'];
-
-function dirOf(location: string | URL): { json: string | URL; rel: (f: string) => string | URL } {
-  if (location instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(location) && !/^[a-z]:[\\/]/i.test(location)) {
-    const u = new URL(location);
-    if (!u.pathname.endsWith('.json') && !u.pathname.endsWith('/')) u.pathname += '/';
-    return { json: u.pathname.endsWith('.json') ? u : new URL('seq2seq.json', u), rel: (f) => new URL(f, u) };
-  }
-  const json = location.endsWith('.json') ? location : `${location.replace(/[/\\]$/, '')}/seq2seq.json`;
-  const dir = json.replace(/[^/\\]*$/, '');
-  return { json, rel: (f) => `${dir}${f}` };
-}
-
-async function readJson(source: ByteSource, what: string): Promise<unknown> {
-  const bytes = await readBytes(source);
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new LstmWasmError('FORMAT', `${what}: not JSON (${(e as Error).message})`);
-  }
-}
 
 export class Seq2Seq {
   readonly config: Seq2SeqConfig;
@@ -103,12 +56,8 @@ export class Seq2Seq {
   /** Loads a model folder (path or URL): seq2seq.json and the weights and vocabularies it names beside it. */
   static async load(location: string | URL, options: Seq2SeqOptions = {}): Promise<Seq2Seq> {
     check(typeof location === 'string' || location instanceof URL, 'OPTION', 'Seq2Seq.load(location): a folder or seq2seq.json path or URL');
-    const { json, rel } = dirOf(location);
-    const config = await readJson(json, String(json));
-    const c = parseConfig(config, String(json));
-    const vocab = (v: string | object) => (typeof v === 'string' ? readJson(rel(v), String(rel(v))) : v);
-    const [weights, sourceVocab, targetVocab] = await Promise.all([readBytes(rel(c.weights)), vocab(c.sourceVocab), vocab(c.targetVocab)]);
-    return Seq2Seq.create({ config, weights, sourceVocab, targetVocab }, options, String(rel(c.weights)));
+    const { config, c, rel, sourceVocab, targetVocab } = await readFolder(location);
+    return Seq2Seq.create({ config, weights: await readBytes(rel(c.weights)), sourceVocab, targetVocab }, options, String(rel(c.weights)));
   }
 
   /** A model from its files in memory (vocabularies inline in the config need not be given). */
@@ -118,12 +67,7 @@ export class Seq2Seq {
     const m = options.maxMemoryBytes;
     check(m === undefined || (Number.isSafeInteger(m) && m >= 2 ** 20 && m <= 2 ** 32), 'OPTION', `maxMemoryBytes must be an integer from 1 MiB to 4 GiB, got ${m}`);
     const c = parseConfig(files.config);
-    const vocabJson = (given: unknown, inline: string | object, what: string) => {
-      const v = given ?? (typeof inline === 'object' ? inline : undefined);
-      check(v !== undefined, 'OPTION', `the ${what} vocabulary ${JSON.stringify(inline)} was not given`);
-      return namedVocab(v, `${what} vocabulary`);
-    };
-    const src = vocabJson(files.sourceVocab, c.sourceVocab, 'source'), tgt = vocabJson(files.targetVocab, c.targetVocab, 'target');
+    const [src, tgt] = vocabsOf(c, files);
     const [bytes, rt] = await Promise.all([readBytes(files.weights), Runtime.create(options.wasm)]);
     if (m !== undefined) rt.maxMemoryBytes = m;
     const w = seq2seqWeights(parseSafetensors(bytes, name), c, name);
@@ -142,13 +86,7 @@ export class Seq2Seq {
 
   /** Checks source id sequences: each non-empty, within max_source_length, ids in the source vocabulary. */
   checkSources(sources: readonly (readonly number[])[]): void {
-    check(Array.isArray(sources) && sources.length > 0, 'INPUT', 'give at least one source sentence');
-    const { maxSourceLength: max } = this.config, V = this.packed.Vs;
-    sources.forEach((s, b) => {
-      check(Array.isArray(s) && s.length > 0, 'INPUT', `source ${b} is empty; a sentence needs at least one token`);
-      check(s.length <= max, 'INPUT', `source ${b} has ${s.length} tokens; this model reads at most ${max} (max_source_length in seq2seq.json)`);
-      s.forEach((id, j) => check(Number.isInteger(id) && id >= 0 && id < V, 'INPUT', () => `source ${b}, token ${j}: id ${id} is outside the source vocabulary 0..${V - 1}`));
-    });
+    checkSources(sources, this.config.maxSourceLength, this.packed.Vs);
   }
 
   /**
@@ -180,27 +118,8 @@ export class Seq2Seq {
   }
 
   /** Translates texts (encoded with the source vocabulary; unknown pieces map to its unknown id and are reported). */
-  async translate(texts: string | readonly string[], options: TranslateOptions = {}): Promise<TranslationResult[]> {
-    const list = typeof texts === 'string' ? [texts] : texts;
-    check(Array.isArray(list), 'INPUT', 'translate(texts): a string or an array of strings');
-    const { batchSize = 32, ...decoding } = options;
-    check(Number.isInteger(batchSize) && batchSize >= 1, 'OPTION', `batchSize must be an integer >= 1, got ${batchSize}`);
-    const enc = list.map((t) => encodeSource(this.sourceVocab, t));
-    enc.forEach((e, i) => check(e.ids.length > 0, 'INPUT', `text ${i} ${JSON.stringify(list[i])} has no tokens in the source vocabulary's split; nothing to translate`));
-    this.checkSources(enc.map((e) => e.ids));
-    const results: TranslationResult[] = [];
-    for (let at = 0; at < list.length; at += batchSize) {
-      const part = enc.slice(at, at + batchSize);
-      const hyps = await this.decode(part.map((e) => e.ids), decoding);
-      part.forEach((e, i) => results.push({
-        source: list[at + i], sourceTokens: e.pieces, sourceIds: e.ids, unknown: e.unknown,
-        translations: hyps[i].map((h) => ({
-          text: detokenize(this.targetVocab, h.tokens), tokens: h.tokens, score: h.score, rank: h.rank, finished: h.finished,
-          attention: h.attention.map((a) => a.slice(0, e.ids.length)),
-        })),
-      }));
-    }
-    return results;
+  translate(texts: string | readonly string[], options: TranslateOptions = {}): Promise<TranslationResult[]> {
+    return translateTexts(this, texts, options);
   }
 
   /** Runs `f` after every earlier call on this model: one stream at a time, in call order. */
