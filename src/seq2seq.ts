@@ -5,3 +5,4 @@ export { Seq2SeqStream, type DecoderState } from './seq2seq/stream.js';
 export { parseConfig, type Seq2SeqConfig, type AttentionKind, type BridgeKind, type DecoderOutput } from './seq2seq/config.js';
 export type { Seq2SeqWeights, Affine } from './seq2seq/weights.js';
 export { decodeRows, type BatchDecodeOptions, type Hypothesis, type RowModel, type StepOutput } from './decode/batch.js';
+export { OnnxSeq2Seq, OnnxStream, type GraphRuntime, type GraphSession, type TensorLike } from './seq2seq/onnx.js';

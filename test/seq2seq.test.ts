@@ -5,12 +5,12 @@ import { Tensor } from 'lstm-wasm';
 import { Seq2Seq } from 'lstm-wasm/seq2seq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectClose as close, fixturePath, json, npy } from './helpers';
+import { CASES } from './seq2seq_cases';
 
 let worst = 0;
 const expectClose = (...a: Parameters<typeof close>) => (worst = Math.max(worst, close(...a)));
 afterAll(() => console.log(`seq2seq fixtures: worst error vs PyTorch ${worst.toExponential(1)}`));
 
-export const CASES = ['luong_general', 'luong_dot_copy', 'luong_concat_gru', 'bahdanau_tutorial', 'bahdanau_cell_context', 'tied_general'];
 
 interface Ref {
   sources: number[][];
