@@ -58,7 +58,9 @@ export async function translateTexts(m: Translator, texts: string | readonly str
   const { batchSize = 32, ...decoding } = options ?? {};
   check(Number.isInteger(batchSize) && batchSize >= 1, 'OPTION', `batchSize must be an integer >= 1, got ${batchSize}`);
   const enc = list.map((t) => encodeSource(m.sourceVocab, t));
-  enc.forEach((e, i) => check(e.ids.length > 0, 'INPUT', `text ${i} ${JSON.stringify(list[i])} is empty (no tokens); nothing to translate`));
+  // blank text is empty even where a space is a token (character vocabularies): there is nothing to translate
+  enc.forEach((e, i) => check(e.ids.length > 0 && list[i].trim() !== '', 'INPUT', () =>
+    `text ${i} ${JSON.stringify(list[i])} is empty (${e.ids.length ? 'only whitespace' : 'no tokens'}); nothing to translate`));
   m.checkSources(enc.map((e) => e.ids));
   const results: TranslationResult[] = [];
   for (let at = 0; at < list.length; at += batchSize) {
