@@ -9,9 +9,13 @@ const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true,
 // Library: platform-neutral; node:fs is imported lazily, only where a file system exists.
 // The ONNX and Keras importers are their own entries (lstm-wasm/onnx, lstm-wasm/keras) and chunks loaded only when such a model arrives.
 await build({
-  ...common, entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts', seq2seq: 'src/seq2seq.ts' }, outdir: 'dist', platform: 'neutral',
+  ...common,
+  entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts', text: 'src/text.ts', seq2seq: 'src/seq2seq.ts', 'w2v-worker': 'src/text/worker.ts' },
+  outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });
+// lstm-wasm/train: its own file beside lstm.wasm (a shared chunk would move the runtime, and the wasm URL with it, into chunks/).
+await build({ ...common, entryPoints: { train: 'src/train.ts' }, outdir: 'dist', platform: 'neutral', external: ['node:*'], minify: true });
 // lstm-wasm/inline: one file, importers included (no chunks), both wasm builds embedded as base64 (no fetch, no file).
 const base64 = (file) => JSON.stringify(readFileSync(file).toString('base64'));
 await build({
@@ -26,4 +30,7 @@ copyFileSync('build/lstm-relaxed.wasm', 'dist/lstm-relaxed.wasm'); // chosen at 
 mkdirSync('dist/models', { recursive: true });
 copyFileSync('models/silero_vad.onnx', 'dist/models/silero_vad.onnx');
 copyFileSync('models/LICENSE.silero-vad', 'dist/models/LICENSE.silero-vad');
+copyFileSync('build/lstm-shared.wasm', 'dist/lstm-shared.wasm'); // imports a shared memory: word2vec's Hogwild workers
+copyFileSync('build/lstm-train.wasm', 'dist/lstm-train.wasm'); // the training core (lstm-wasm/train), and its relaxed-SIMD build
+copyFileSync('build/lstm-train-relaxed.wasm', 'dist/lstm-train-relaxed.wasm');
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

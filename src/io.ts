@@ -46,3 +46,15 @@ export async function readBytes(source: ByteSource): Promise<Uint8Array> {
   if (!res.ok) throw new LstmWasmError('IO', `cannot fetch ${url.href}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
 }
+
+/** The parts one after another in one array (the part itself when there is one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

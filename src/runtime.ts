@@ -41,6 +41,13 @@ export interface CoreExports {
   decoder_row_floats(spec: number): number;
   /** f64, so sizes past 4 GiB do not wrap */
   decoder_workspace_bytes(spec: number, N: number, S: number): number;
+  dot_f32(x: number, y: number, n: number): number;
+  axpy_f32(y: number, a: number, x: number, n: number): void;
+  /** word2vec (assembly/word2vec.ts): trains on sentences s0..s1-1; returns the words kept by subsampling */
+  w2v_train_f32(cfg: number, words: number, bounds: number, s0: number, s1: number, alpha0: number, alpha1: number): number;
+  scores_f32(out: number, mat: number, rows: number, n: number, stride: number, q: number, inv: number): void;
+  scores_q8(out: number, mat: number, scales: number, rows: number, n: number, stride: number, q: number, qscale: number): void;
+  topk_f32(idx: number, val: number, scores: number, n: number, k: number): number;
 }
 
 /** The constants the wasm exports (SPEC_*, IO_*, CELL_*, FLAG_*, ACT_*), read once per module. */

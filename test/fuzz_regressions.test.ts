@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { InferenceSession, Tensor, readNpy } from 'lstm-wasm';
 import { loadKeras } from 'lstm-wasm/keras';
+import { KeyedVectors } from 'lstm-wasm/text';
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../bench/onnx_writer.mjs';
 import { encode, parse } from './fuzz/proto';
@@ -13,6 +14,14 @@ const onnx = (spec: Omit<Spec, 'initializers'> & Partial<Pick<Spec, 'initializer
 const x23 = { name: 'x', dims: [2, 3] };
 
 describe('fuzzing regressions', () => {
+  it('a word-vector header announcing 8,999,999,999 vectors: the rows are counted as they come, not allocated from the claim', async () => {
+    const src = readFileSync(fixturePath('vectors/small.c.bin'));
+    const bytes = new Uint8Array([...new TextEncoder().encode('8999999999'), ...src.subarray(1)]); // "8 6\n…" -> "8999999999 6\n…"
+    await expectError(() => KeyedVectors.load(bytes, { name: 'claims.bin', format: 'word2vec-binary' }), 'FORMAT', /claims\.bin: vector 9 of 8999999999: the file ends before its word/);
+    const wide = new TextEncoder().encode('2 4000000000\nx 1\n');
+    await expectError(() => KeyedVectors.load(wide, { name: 'wide.txt' }), 'MEMORY', /wide\.txt: the header announces vectors of 4000000000 numbers; at most 65536 are supported/);
+  });
+
   it('Keras artifacts whose weightSpecs is not an array: FORMAT, not a TypeError', async () => {
     const json = JSON.parse(readFileSync(fixturePath('tfjs/classifier_masked/model.json'), 'utf8'));
     await expectError(() => loadKeras({ modelTopology: json.modelTopology, weightSpecs: 710225 as never, weightData: new ArrayBuffer(0) }),

@@ -40,9 +40,9 @@ export async function expectError(fn: () => unknown, code: string, re: RegExp): 
   return e;
 }
 
-/** A raw instance of build/lstm.wasm with helpers for kernel tests. */
-export async function core() {
-  const bytes = readFileSync(new URL('build/lstm.wasm', root));
+/** A raw instance of build/lstm.wasm (or another build, e.g. build/lstm-train.wasm) with helpers for kernel tests. */
+export async function core(file = 'build/lstm.wasm') {
+  const bytes = readFileSync(new URL(file, root));
   const { instance } = await WebAssembly.instantiate(bytes);
   const ex = instance.exports as Record<string, any>;
   const k: Record<string, number> = {};

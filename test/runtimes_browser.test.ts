@@ -3,39 +3,24 @@
 // (examples/browser/translate.html) and the microphone VAD page (examples/browser/vad.html, a fake microphone playing the
 // test recording), screenshotted to out/browser-{demo,translate,vad}.png
 // (docs/ with UPDATE_DOCS=1).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JS, also `npm run demo`
-import { serve } from '../scripts/serve.mjs';
 import { type ProbeResult, type VadProbeResult, expectProbe, expectVad } from './runtimes/compare.js';
 import { json } from './helpers.js';
 import { repo } from './runtimes/spawn.js';
+import { launchChromium, withChromium } from './runtimes/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
-  server = await serve({ root: repo });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const chrome = withChromium();
 
 /** A fresh context (no cache shared with other tests); records requests and page errors. */
-async function open(path: string, b = browser): Promise<{ page: Page; requests: string[]; errors: string[] }> {
+async function open(path: string, b = chrome.browser): Promise<{ page: Page; requests: string[]; errors: string[] }> {
   const page = await (await b.newContext({ viewport: { width: 1000, height: 820 } })).newPage();
   const requests: string[] = [], errors: string[] = [];
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(new URL(path, server.url).href);
+  await page.goto(new URL(path, chrome.url).href);
   return { page, requests, errors };
 }
 
@@ -68,7 +53,7 @@ describe('Chromium', () => {
     expect(result.relaxedSimd).toBe(true);
     expect(requests.filter((p) => p.endsWith('.wasm'))).toEqual(['/dist/lstm-relaxed.wasm']);
     expect(errors).toEqual([]);
-    console.log(`Chromium ${browser.version()} page dist/index.js: worst error ${expectProbe(result, 'Chromium page').toExponential(1)}`);
+    console.log(`Chromium ${chrome.browser.version()} page dist/index.js: worst error ${expectProbe(result, 'Chromium page').toExponential(1)}`);
   });
 
   it('dist/index.js in a module Web Worker matches PyTorch', async () => {
@@ -205,7 +190,7 @@ const MIC_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media
 describe('Chromium with a fake microphone playing test/fixtures/vad/audio/speech_16k.wav', () => {
   let mic: Browser;
   beforeAll(async () => {
-    mic = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...MIC_ARGS] });
+    mic = await launchChromium(MIC_ARGS);
   }, 60_000);
   afterAll(async () => {
     await mic?.close();

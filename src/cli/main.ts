@@ -8,6 +8,12 @@ import { INFO_USAGE, info } from './info.js';
 import { RUN_USAGE, run } from './run.js';
 import { TRANSLATE_USAGE, translate } from './translate.js';
 import { VAD_USAGE, vad } from './vad.js';
+import { ANALOGY_USAGE, analogy } from './analogy.js';
+import { SIMILAR_USAGE, similar } from './similar.js';
+import { WORD2VEC_USAGE, word2vec } from './word2vec.js';
+import { GRAD_USAGE, grad } from './grad.js';
+import { TRAIN_USAGE, train } from './train.js';
+import { TRAIN_LM_USAGE, trainLm } from './train_lm.js';
 
 const HELP = [
   'lstm-wasm — LSTM, GRU and RNN models in SIMD WebAssembly',
@@ -29,6 +35,21 @@ const HELP = [
   `  ${TRANSLATE_USAGE}`,
   '      translates with an encoder-decoder folder (seq2seq.json + weights, or --onnx: its encoder.onnx and decoder.onnx);',
   '      greedy, sampling or beam search with an n-best list; --attention draws the attention matrix as a text heatmap',
+  `  ${WORD2VEC_USAGE}`,
+  '      trains word vectors (CBOW, or skip-gram with --sg) on a text file, one sentence a line; progress on stderr;',
+  '      writes FILE (format from its extension: .bin word2vec binary, .txt word2vec text, .vec fastText) and prints a JSON line',
+  `  ${SIMILAR_USAGE}`,
+  '      prints the nearest words (cosine) to a word, or to the sum of several minus others',
+  `  ${ANALOGY_USAGE}`,
+  '      A is to B as C is to ?: prints the nearest words to B - A + C',
+  `  ${GRAD_USAGE}`,
+  '      writes d(mean loss)/d(weight) for every weight as DIR/<weight name>.npy; prints, last,',
+  '      {"loss","grads":[{"name","file","dims"}...]} (the loss reads the logits; ce targets are class ids)',
+  `  ${TRAIN_USAGE}`,
+  '      trains a safetensors model (a progress bar on stderr) and writes it back under the same names; prints, last,',
+  '      {"losses":[one per step],"epochs","stopped","out"}',
+  `  ${TRAIN_LM_USAGE}`,
+  '      trains a character language model on a text file; writes DIR/model.safetensors and DIR/vocab.json',
   '',
   'generate and classify read the vocabulary from --vocab, else the file the model\'s metadata names, else',
   'vocab.json beside the model ({"chars": [...]} or {"words": [...], "tokenizer": "...", "labels": [...]}).',
@@ -36,7 +57,7 @@ const HELP = [
   'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, vad, translate };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, vad, word2vec, similar, analogy, grad, train, 'train-lm': trainLm, translate };
 
 const STDIO: Io = {
   out: (l) => console.log(l),

@@ -10,7 +10,7 @@ export const RUN_USAGE =
   'lstm-wasm run MODEL --input [NAME=]FILE.npy ... [--out DIR] [--expect NAME=FILE.npy ...] [--tolerance 1e-5] [--batch-first] [--nonlinearity tanh|relu] [--format safetensors|onnx|tfjs] [--weights float32|int8]';
 
 /** Converts a loaded array to a type the model input accepts: f8 -> f4 for floats, i4 <-> i8 for integers. */
-function coerce(t: Tensor, types: readonly string[], name: string, file: string): Tensor {
+export function coerce(t: Tensor, types: readonly string[], name: string, file: string): Tensor {
   if (types.includes(t.type)) return t;
   const wantsFloat = types.includes('float32');
   const isFloat = t.type === 'float32' || t.type === 'float64';
@@ -35,12 +35,12 @@ const summary = (t: Tensor) => {
 };
 
 /** Splits NAME=FILE (a Windows drive letter is not a name). */
-function splitNamed(spec: string): [string | undefined, string] {
+export function splitNamed(spec: string): [string | undefined, string] {
   const eq = spec.indexOf('=');
   return eq > 0 && !/^[a-z]:[\\/]/i.test(spec) ? [spec.slice(0, eq), spec.slice(eq + 1)] : [undefined, spec];
 }
 
-async function readArray(file: string): Promise<Tensor> {
+export async function readArray(file: string): Promise<Tensor> {
   try {
     return readNpy(await readFile(file), file);
   } catch (e) {

@@ -1,6 +1,6 @@
 // formats/keras.ts: a Keras / TF.js layers model (model.json + weight shards, or in-memory artifacts) as a canonical model.
 import { LstmWasmError, check, fmtDims } from '../errors.js';
-import { readBytes } from '../io.js';
+import { concatBytes, readBytes } from '../io.js';
 import { validateRecurrent } from '../model/recurrent.js';
 import type { Model, ValueInfo } from '../model/types.js';
 import { Builder, type KTensor, LayerCtx, type WeightEntry, assignWeights, matchWeights } from './keras_build.js';
@@ -79,18 +79,7 @@ export async function kerasFromJson(bytes: Uint8Array, file = 'model.json'): Pro
     specs.push(...(weights as KerasWeightSpec[]));
     parts.push(...shards);
   }
-  return kerasToModel({ ...(json as object), modelTopology: json.modelTopology, weightSpecs: specs, weightData: concat(parts) } as KerasArtifacts, file);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return kerasToModel({ ...(json as object), modelTopology: json.modelTopology, weightSpecs: specs, weightData: concatBytes(parts) } as KerasArtifacts, file);
 }
 
 function specBytes(w: KerasWeightSpec, at: string): number {
@@ -140,7 +129,7 @@ function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string)
 
 function bytesOf(d: KerasArtifacts['weightData']): Uint8Array {
   if (d === undefined) return new Uint8Array(0);
-  if (Array.isArray(d)) return concat(d.map((b) => new Uint8Array(b)));
+  if (Array.isArray(d)) return concatBytes(d.map((b) => new Uint8Array(b)));
   if (ArrayBuffer.isView(d)) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   return new Uint8Array(d as ArrayBuffer);
 }

@@ -8,7 +8,7 @@ import '../model/ops/conv.js';
 import '../model/ops/control.js';
 import type { AttrValue, DType, HostTensor, Model, Node, OpNode, SubGraph, ValueInfo } from '../model/types.js';
 import { type OnnxRecurrentOp, onnxRecurrent, onnxRecurrentTemplate } from './onnx_recurrent.js';
-import { type OnnxAttributeProto, type OnnxGraphProto, type OnnxNodeProto, type OnnxTensorProto, type OnnxValueInfoProto, decodeModel } from './onnx_proto.js';
+import { type OnnxAttributeProto, type OnnxGraphProto, type OnnxModelProto, type OnnxNodeProto, type OnnxTensorProto, type OnnxValueInfoProto, decodeModel } from './onnx_proto.js';
 
 /** Default-domain opsets whose semantics this importer implements. */
 export const OPSET_RANGE = [7, 23] as const;
@@ -178,7 +178,9 @@ function translateNodes(pnodes: OnnxNodeProto[], ctx: TranslateCtx): Node[] {
       }
       if (ks.every((k) => !ins[k] || ins[k] in constants)) {
         const arr = (k: number) => (ins[k] ? { data: constants[ins[k]].data as Float32Array, dims: constants[ins[k]].dims } : undefined);
-        nodes.push(onnxRecurrent(op, name, attrs as never, { W: arr(1)!, R: arr(2)!, B: arr(3), P: lstm ? arr(7) : undefined }, io));
+        const node = onnxRecurrent(op, name, attrs as never, { W: arr(1)!, R: arr(2)!, B: arr(3), P: lstm ? arr(7) : undefined }, io);
+        node.sourceWeights = { W: ins[1], R: ins[2], ...(ins[3] ? { B: ins[3] } : {}), ...(lstm && ins[7] ? { P: ins[7] } : {}) };
+        nodes.push(node);
         return;
       }
       // weights fed at run time (the ONNX backend tests do this): checked now, translated at each run
@@ -203,7 +205,11 @@ function translateNodes(pnodes: OnnxNodeProto[], ctx: TranslateCtx): Node[] {
 
 /** Parses and translates an ONNX model; `file` names it in errors. */
 export function onnxToModel(bytes: Uint8Array, file = 'model'): Model {
-  const m = decodeModel(bytes, file);
+  return onnxProtoToModel(decodeModel(bytes, file), file);
+}
+
+/** Translates a decoded ModelProto (fine-tuning keeps the proto for the initializer names it writes back). */
+export function onnxProtoToModel(m: OnnxModelProto, file = 'model'): Model {
   const g = m.graph;
   check(g !== undefined, 'FORMAT', `${file}: the ModelProto has no graph`);
   const opset = m.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;

@@ -1,4 +1,5 @@
-// formats/protobuf.ts: a protobuf wire-format reader — varints, fixed widths, length-delimited fields, packed arrays.
+// formats/protobuf.ts: the protobuf wire format — a reader (varints, fixed widths, length-delimited fields, packed
+// arrays) and the few writers the ONNX export and the ONNX initializer patcher share.
 import { LstmWasmError } from '../errors.js';
 
 export const VARINT = 0, I64 = 1, LEN = 2, I32 = 5;
@@ -130,4 +131,32 @@ export class ProtoReader {
   expect(wire: number, want: number, field: string): void {
     if (wire !== want) this.fail(`field ${field} has wire type ${wire}, expected ${want}`);
   }
+}
+
+// The wire format written: fields appended to a byte list (models here are small; ONNX writing patches and exports).
+const utf8 = new TextEncoder();
+
+export function writeVarint(n: number | bigint, out: number[]): void {
+  let v = BigInt.asUintN(64, BigInt(n));
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+}
+export const writeTag = (field: number, wire: number, out: number[]) => writeVarint(field * 8 + wire, out);
+/** A length-delimited field: tag, length, bytes. */
+export function writeBytes(field: number, b: ArrayLike<number>, out: number[]): void {
+  writeTag(field, LEN, out);
+  writeVarint(b.length, out);
+  for (let i = 0; i < b.length; i++) out.push(b[i]);
+}
+export const writeString = (field: number, s: string, out: number[]) => writeBytes(field, utf8.encode(s), out);
+export const writeInt = (field: number, n: number, out: number[]) => (writeTag(field, VARINT, out), writeVarint(n, out));
+/** A nested message, built into its own list first (its length comes before it). */
+export function writeMessage(field: number, build: (o: number[]) => void, out: number[]): void {
+  const inner: number[] = [];
+  build(inner);
+  writeBytes(field, inner, out);
 }

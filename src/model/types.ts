@@ -72,6 +72,8 @@ export interface RecurrentNode {
    * the node is translated from the fed values and packed for each run.
    */
   runtimeWeights?: { op: 'LSTM' | 'GRU' | 'RNN'; attrs: Record<string, AttrValue>; W: string; R: string; B?: string; P?: string };
+  /** ONNX only: the names of the constants W, R, B, P came from (fine-tuning maps its gradients back to them). */
+  sourceWeights?: { W: string; R: string; B?: string; P?: string };
 }
 
 /** Element types a graph computes with. float32 is the only float type; ints and bools are exact on the host. */

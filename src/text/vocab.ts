@@ -16,6 +16,8 @@ export interface VocabOptions {
   pattern?: string;
   /** word: lower-case the text before matching. */
   lowercase?: boolean;
+  /** word: Unicode normalization before lower-casing and matching (as the Tokenizer of text/tokenizer.ts). Default none. */
+  normalize?: 'NFC' | 'NFKC' | false;
   /** Class names of the model this vocabulary feeds (a classifier's outputs), kept for classify(). */
   labels?: readonly string[];
 }
@@ -33,6 +35,7 @@ export class Vocab {
   private readonly index = new Map<string, number>();
   private readonly pattern: RegExp;
   private readonly lowercase: boolean;
+  private readonly normalize: 'NFC' | 'NFKC' | false;
 
   constructor(tokens: readonly string[], options: VocabOptions) {
     check(Array.isArray(tokens) && tokens.length > 0 && tokens.every((t) => typeof t === 'string'), 'MODEL', 'a vocabulary is a non-empty array of strings');
@@ -51,6 +54,8 @@ export class Vocab {
       'vocabulary labels must be an array of strings');
     this.labels = options.labels;
     this.lowercase = options.lowercase ?? false;
+    this.normalize = options.normalize ?? false;
+    check(this.normalize === false || this.normalize === 'NFC' || this.normalize === 'NFKC', 'MODEL', `vocabulary normalize must be 'NFC', 'NFKC' or false, got ${JSON.stringify(options.normalize)}`);
     try {
       this.pattern = new RegExp(options.pattern ?? '\\S+', 'gu');
     } catch (e) {
@@ -70,7 +75,8 @@ export class Vocab {
     check(o !== null && typeof o === 'object', 'MODEL', `${what}: expected a JSON object with "chars" or "words"`);
     const kind = Array.isArray(o.chars) ? 'char' : Array.isArray(o.words) ? 'word' : undefined;
     check(kind, 'MODEL', `${what}: expected a "chars" or a "words" array`);
-    const known = kind === 'char' ? ['chars', 'unknown', 'pad', 'labels'] : ['words', 'unknown', 'pad', 'labels', 'tokenizer', 'lowercase'];
+    // a Vocabulary's file (text/vocabulary.ts) also has counts, bos, eos and normalize
+    const known = kind === 'char' ? ['chars', 'unknown', 'pad', 'labels'] : ['words', 'unknown', 'pad', 'labels', 'tokenizer', 'lowercase', 'normalize', 'counts', 'bos', 'eos'];
     for (const k of Object.keys(o)) check(known.includes(k), 'MODEL', `${what}: unknown key "${k}" for a ${kind === 'char' ? 'character' : 'word'} vocabulary; known: ${known.join(', ')}`);
     const num = (k: string) => {
       check(o[k] === undefined || Number.isInteger(o[k]), 'MODEL', `${what}: "${k}" must be a token id, got ${JSON.stringify(o[k])}`);
@@ -79,6 +85,7 @@ export class Vocab {
     check(o.tokenizer === undefined || typeof o.tokenizer === 'string', 'MODEL', `${what}: "tokenizer" must be a regular expression string`);
     return new Vocab((kind === 'char' ? o.chars : o.words) as string[], {
       kind, unknown: num('unknown'), pad: num('pad'), pattern: o.tokenizer as string | undefined, lowercase: kind === 'word' ? o.lowercase === true : undefined,
+      ...(o.normalize !== undefined && { normalize: o.normalize as 'NFC' }),
       labels: o.labels as string[] | undefined,
     });
   }
@@ -104,7 +111,8 @@ export class Vocab {
   split(text: string): string[] {
     check(typeof text === 'string', 'INPUT', `expected text, got ${typeof text}`);
     if (this.kind === 'char') return [...text];
-    return (this.lowercase ? text.toLowerCase() : text).match(this.pattern) ?? [];
+    const t = this.normalize ? text.normalize(this.normalize) : text;
+    return (this.lowercase ? t.toLowerCase() : t).match(this.pattern) ?? [];
   }
 
   encode(text: string): number[] {

@@ -8,7 +8,7 @@ const enc = new TextEncoder(), dec = new TextDecoder();
 
 /** A case: the bytes (or Keras artifacts) to load, the format to say, and what was done to them. */
 export interface FuzzCase {
-  format: 'safetensors' | 'onnx' | 'tfjs' | 'npy';
+  format: 'safetensors' | 'onnx' | 'tfjs' | 'npy' | 'vectors';
   bytes?: Uint8Array;
   artifacts?: { modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer };
   what: string;
@@ -138,7 +138,28 @@ export const npyCase: fc.Arbitrary<FuzzCase> = fc.tuple(fc.nat(NPY.length - 1), 
     return { format: 'npy', bytes: out, what: `${name} header at ${at} += ${JSON.stringify(text)}` };
   });
 
+// ---- word-vector files (word2vec text and binary, GloVe): the header line edited, a row's text edited, or bytes edited ----
+
+const VECTORS = ['vectors/small.txt', 'vectors/small.bin', 'vectors/small.c.bin', 'vectors/small.noheader.txt'].map((f) => [f, fixture(f)] as const);
+const vectorText = fc.oneof(fc.constantFrom('', ' ', '\n', '\r\n', '0', '-1', '1e40', 'nan', 'inf', '99999999999', '3 2', '2 99999', '\u00ff', '\ud800', 'x y z'),
+  fc.string({ maxLength: 12 }));
+export const vectorsCase: fc.Arbitrary<FuzzCase> = fc.tuple(fc.nat(VECTORS.length - 1), fc.boolean(), vectorText, byteEdits)
+  .map(([i, textual, text, edits]) => {
+    const [name, src] = VECTORS[i];
+    if (!textual) return { format: 'vectors', bytes: editBytes(src, edits), what: `${name} bytes ${JSON.stringify(edits)}` };
+    // splice text in at the start of a line (the header, a word, a number) or anywhere in the first line
+    const starts = [0];
+    for (let k = 0; k < src.length; k++) if (src[k] === 10) starts.push(k + 1);
+    const at = edits[0].kind === 'flip' ? edits[0].at % Math.max(1, starts.length > 1 ? starts[1] : src.length) : starts[edits[0].at % starts.length];
+    const cut = Math.min(src.length, at + (edits[0].b % 8));
+    const add = enc.encode(text), out = new Uint8Array(at + add.length + src.length - cut);
+    out.set(src.subarray(0, at));
+    out.set(add, at);
+    out.set(src.subarray(cut), at + add.length);
+    return { format: 'vectors', bytes: out, what: `${name} at ${at} replace ${cut - at} bytes by ${JSON.stringify(text)}` };
+  });
+
 // ---- random bytes, told to be each format ----
 
-export const randomCase: fc.Arbitrary<FuzzCase> = fc.tuple(fc.constantFrom('safetensors', 'onnx', 'tfjs', 'npy' as const), fc.uint8Array({ maxLength: 512 }))
+export const randomCase: fc.Arbitrary<FuzzCase> = fc.tuple(fc.constantFrom('safetensors', 'onnx', 'tfjs', 'npy', 'vectors' as const), fc.uint8Array({ maxLength: 512 }))
   .map(([format, bytes]) => ({ format: format as FuzzCase['format'], bytes, what: `${bytes.length} random bytes as ${format}` }));
