@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^lstm-wasm$/, replacement: fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
-      { find: /^lstm-wasm\/(onnx|keras|vad|text|train|inline)$/, replacement: fileURLToPath(new URL('./dist/$1.js', import.meta.url)) },
+      { find: /^lstm-wasm\/(onnx|keras|vad|text|train|inline|seq2seq)$/, replacement: fileURLToPath(new URL('./dist/$1.js', import.meta.url)) },
     ],
   },
   test: {

@@ -10,7 +10,7 @@ const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true,
 // The ONNX and Keras importers are their own entries (lstm-wasm/onnx, lstm-wasm/keras) and chunks loaded only when such a model arrives.
 await build({
   ...common,
-  entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts', text: 'src/text.ts', 'w2v-worker': 'src/text/worker.ts' },
+  entryPoints: { index: 'src/index.ts', onnx: 'src/onnx.ts', keras: 'src/keras.ts', vad: 'src/vad.ts', text: 'src/text.ts', seq2seq: 'src/seq2seq.ts', 'w2v-worker': 'src/text/worker.ts' },
   outdir: 'dist', platform: 'neutral',
   external: ['node:*'], minify: true, splitting: true, chunkNames: 'chunks/[name]-[hash]',
 });

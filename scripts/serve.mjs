@@ -52,5 +52,5 @@ export function serve({ root = fileURLToPath(new URL('..', import.meta.url)), po
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { url } = await serve({ port: Number(process.argv[2] ?? 8080) });
-  console.log(`serving the repository at ${url}\n  browser demo: ${url}examples/browser/\n  voice activity detection (microphone): ${url}examples/browser/vad.html\n(Ctrl+C to stop)`);
+  console.log(`serving the repository at ${url}\n  browser demo: ${url}examples/browser/\n  voice activity detection (microphone): ${url}examples/browser/vad.html\n  sequence to sequence: ${url}examples/browser/translate.html\n(Ctrl+C to stop)`);
 }

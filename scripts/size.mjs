@@ -38,6 +38,7 @@ const rows = [
   }),
 ];
 rows.push(['lstm-wasm/vad (Silero VAD, WAV, resampling: what it adds to the core)', size(extra('dist/vad.js'))]);
+rows.push(['lstm-wasm/seq2seq (encoder-decoder with attention, batched decoding: what it adds to the core)', size(extra('dist/seq2seq.js'))]);
 rows.push(['lstm-wasm/text (tokenizer, vectorizers, word2vec, KeyedVectors: what it adds to the core)', size(extra('dist/text.js'))]);
 rows.push(['lstm-wasm/train (layers, BPTT, optimizers: the JS and dist/lstm-train.wasm it loads)', size(['dist/train.js', 'dist/lstm-train.wasm'])]);
 rows.push(['inline entry (dist/inline.js: one file, importers and both wasm builds embedded)', size(['dist/inline.js'])]);

@@ -33,6 +33,14 @@ export interface CoreExports {
   recurrent_workspace_bytes(kind: number, HP: number, PP: number, B: number, K: number): number;
   pack_q8_f32(panels: number, scales: number, w: number, M: number, K: number, ldw: number, wide: number): void;
   q8_panel_bytes_of(M: number, K: number, wide: number): number;
+  attn_dot_f32(scores: number, q: number, keys: number, n: number, K: number, ldk: number): void;
+  attn_additive_f32(scores: number, qp: number, keys: number, v: number, n: number, A: number, ldk: number): void;
+  masked_softmax_f32(w: number, x: number, n: number, total: number): void;
+  attn_context_f32(ctx: number, w: number, mem: number, n: number, D: number, ldm: number): void;
+  decoder_step_f32(spec: number, io: number, ws: number): void;
+  decoder_row_floats(spec: number): number;
+  /** f64, so sizes past 4 GiB do not wrap */
+  decoder_workspace_bytes(spec: number, N: number, S: number): number;
   dot_f32(x: number, y: number, n: number): number;
   axpy_f32(y: number, a: number, x: number, n: number): void;
   /** word2vec (assembly/word2vec.ts): trains on sentences s0..s1-1; returns the words kept by subsampling */

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from 'lstm-wasm';
+import { Seq2Seq } from 'lstm-wasm/seq2seq';
 import { describe, expect, it } from 'vitest';
 import { expectClose, fixturePath, npy, root } from './helpers';
 
@@ -260,6 +261,65 @@ describe('lstm-wasm vad', () => {
     it(`refuses ${what} in one line`, async () => {
       const r = await cli(...args);
       expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd()).toMatch(re);
+    });
+  }
+});
+
+describe('lstm-wasm translate', () => {
+  const dates = new URL('examples/models/dates/', root).pathname;
+  const heldout = readFileSync(`${dates}heldout.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+  const beamRef = JSON.parse(readFileSync(fixturePath('models/dates/beam.json'), 'utf8'));
+  const greedyRef = JSON.parse(readFileSync(fixturePath('models/dates/greedy.json'), 'utf8'));
+  const chars: string[] = JSON.parse(readFileSync(`${dates}target_vocab.json`, 'utf8')).chars;
+  const text = (ids: number[]) => ids.map((i) => chars[i]).join('');
+
+  it('--beam 5 --n-best 3 --attention prints PyTorch\'s n-best and the attention as a text heatmap', async () => {
+    const c = beamRef.cases[3];
+    const r = await cli('translate', dates, '--text', c.source, '--beam', '5', '--n-best', '3', '--attention');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(JSON.stringify(c.source));
+    c.nbest.forEach((h: { tokens: number[]; score: number; rank: number }, j: number) =>
+      expect(lines[1 + j]).toBe(`  ${j + 1}. ${text(h.tokens)}   (log p ${h.score.toFixed(4)}, rank ${h.rank.toFixed(4)})`));
+    expect(lines[4]).toMatch(/^ {2}attention of the best \(rows: output tokens, columns: source/);
+    const best = text(c.nbest[0].tokens);
+    expect(lines[5]).toBe(`      │${c.source.replace(/ /g, '·')}`);
+    expect(lines[6]).toBe(`    ──┼${'─'.repeat(c.source.length)}`);
+    // the heatmap rows: the best translation's attention, each weight shaded by the nearest quarter
+    const [lib] = await (await Seq2Seq.load(dates)).translate(c.source, { beam: 5, nBest: 3 });
+    expect(lib.translations[0].text).toBe(best);
+    const rows = lines.slice(7, 7 + best.length);
+    rows.forEach((row, i) => expect(row).toBe(`    ${best[i]} │${Array.from(lib.translations[0].attention[i], (w) => ' ░▒▓█'[Math.round(w * 4)]).join('')}`));
+    expect(lines[7 + best.length]).toMatch(/^\(\d+ ms, model load included\)$/);
+  });
+
+  it('greedy from the ONNX graphs (--onnx --json): PyTorch\'s outputs; unknown characters are counted', async () => {
+    const r = await cli('translate', dates, '--onnx', '--json', '--text', heldout[0][0], '--text', heldout[1][0]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    expect(out.map((x: { translations: { tokens: number[] }[] }) => x.translations[0].tokens)).toEqual(greedyRef.outputs.slice(0, 2));
+    expect(out[0].translations[0].attention).toHaveLength(greedyRef.outputs[0].length);
+    const u = await cli('translate', dates, '--text', '5 Mär 1987 ☃');
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stdout.split('\n')[1]).toBe('  (2 unknown: "ä", "☃" -> <unk>)');
+    expect(u.stdout.split('\n')[2]).toMatch(/^ {2}-> [0-9-]+ {3}\(log p -\d+\.\d{4}\)$/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['no model folder', ['translate', '--text', 'x'], /^lstm-wasm: OPTION: missing MODEL_DIR; usage: lstm-wasm translate MODEL_DIR --text/],
+    ['no text', ['translate', dates], /^lstm-wasm: OPTION: give --text TEXT \(it may repeat\)/],
+    ['an empty text', ['translate', dates, '--text', ''], /^lstm-wasm: INPUT: text 0 "" is empty \(no tokens\); nothing to translate$/],
+    ['a blank text', ['translate', dates, '--text', 'x', '--text', ' \t'], /^lstm-wasm: INPUT: text 1 " \\t" is empty \(only whitespace\); nothing to translate$/],
+    ['a text longer than the model reads', ['translate', dates, '--text', '1'.repeat(73)], /^lstm-wasm: INPUT: source 0 has 73 tokens; this model reads at most 72 \(max_source_length in seq2seq.json\)$/],
+    ['a folder without seq2seq.json', ['translate', fixturePath('torch/lstm_basic'), '--text', 'x'], /^lstm-wasm: IO: cannot read .*torch\/lstm_basic\/seq2seq\.json/],
+    ['an n-best longer than the beam', ['translate', dates, '--text', '3/5/1987', '--beam', '2', '--n-best', '3'], /^lstm-wasm: OPTION: nBest must be an integer from 1 to beam \(2\), got 3$/],
+  ];
+  for (const [what, args, re] of bad) {
+    it(`refuses ${what} in one line`, async () => {
+      const r = await cli(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr.trimEnd()).toMatch(re);
     });
   }

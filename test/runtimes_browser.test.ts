@@ -1,6 +1,7 @@
 // test/runtimes_browser.test.ts: headless Chromium (Debian's, via playwright-core) — the bundle in a page and in a Web
-// Worker, the inline entry in a page (models and the VAD), the demo page (examples/browser/) and the microphone VAD page
-// (examples/browser/vad.html, a fake microphone playing the test recording), screenshotted to out/browser-{demo,vad}.png
+// Worker, the inline entry in a page (models and the VAD), the demo page (examples/browser/), the seq2seq page
+// (examples/browser/translate.html) and the microphone VAD page (examples/browser/vad.html, a fake microphone playing the
+// test recording), screenshotted to out/browser-{demo,translate,vad}.png
 // (docs/ with UPDATE_DOCS=1).
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -116,6 +117,61 @@ describe('Chromium', () => {
     expect(state.future).toHaveLength(48);
     expect(state.future.every(Number.isFinite)).toBe(true);
     await screenshot(page, 'browser-demo.png');
+  });
+
+  it('examples/browser/translate.html (linked from the demo page) translates dates as they are typed — PyTorch\'s beam n-best and greedy outputs — and draws the attention (screenshot: out/ or docs/browser-translate.png)', async () => {
+    const { page, errors } = await open('examples/browser/');
+    await Promise.all([page.waitForURL(/\/examples\/browser\/translate\.html$/), page.click('#translate-link')]);
+    type Shown = { error?: string; translate?: string; best: string; status: string; inked: number; last?: { source: string; beam: number; translations: { text: string; tokens: number[]; score: number }[]; attention: number[][] } };
+    const shown = () => page.evaluate(`(() => {
+      const c = document.getElementById('heatmap'), px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      for (let i = 3; i < px.length; i += 4) inked += px[i] > 0 ? 1 : 0;
+      return { ...document.body.dataset, best: document.getElementById('best').textContent, status: document.getElementById('status').textContent, inked, last: window.lastTranslation };
+    })()`) as Promise<Shown>;
+    const settled = (source: string, beam?: number) => page.waitForFunction(([s, b]) => {
+      const d = document.body.dataset, last = (window as any).lastTranslation;
+      return d.error || (d.translate !== 'running' && last?.source === s && (b === null || last.beam === b));
+    }, [source, beam ?? null] as const, { timeout: 60_000 });
+    await page.waitForFunction(() => document.body.dataset.translate === 'done' || document.body.dataset.error, null, { timeout: 60_000 });
+
+    // beam 5 (the page's default), typed a key at a time: what stays on screen is PyTorch's n-best for the whole text
+    const beamRef = json('models/dates/beam.json'), greedyRef = json('models/dates/greedy.json');
+    const k = 3, c = beamRef.cases[k];
+    await page.fill('#source', '');
+    await page.type('#source', c.source, { delay: 5 });
+    await settled(c.source, 5);
+    let got = await shown();
+    expect(got.error).toBeUndefined();
+    expect(got.last!.translations.map((t) => t.tokens), c.source).toEqual(c.nbest.map((h: { tokens: number[] }) => h.tokens));
+    got.last!.translations.forEach((t, j) => expect(Math.abs(t.score - c.nbest[j].score)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(c.nbest[j].score))));
+    expect(got.best).toBe(got.last!.translations[0].text);
+    expect(got.last!.attention).toHaveLength(got.best.length);
+    expect(got.last!.attention.every((row) => row.length === [...c.source].length && Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5)).toBe(true);
+    expect(got.inked, 'the heatmap is drawn').toBeGreaterThan(1000);
+    await screenshot(page, 'browser-translate.png');
+
+    // beam 1: PyTorch's greedy output for another held-out sentence
+    const [source] = readFileSync(`${repo}examples/models/dates/heldout.tsv`, 'utf8').split('\n')[7].split('\t');
+    await page.fill('#beam', '1');
+    await page.fill('#source', source);
+    await settled(source, 1);
+    got = await shown();
+    expect(got.error).toBeUndefined();
+    expect(got.last!.translations.map((t) => t.tokens)).toEqual([greedyRef.outputs[7]]);
+
+    // too long for the model: its error, named, in the page; empty: nothing shown
+    await page.fill('#source', '1'.repeat(80));
+    await page.waitForFunction(() => document.body.dataset.error, null, { timeout: 30_000 });
+    got = await shown();
+    expect(got.error).toMatch(/^LstmWasmError INPUT: source 0 has 80 tokens; this model reads at most 72/);
+    expect(got.best).toBe('');
+    await page.fill('#source', '');
+    await settled('');
+    got = await shown();
+    expect(got.error).toBeUndefined();
+    expect([got.translate, got.best, got.inked]).toEqual(['empty', '', 0]);
+    expect(errors).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@ import { FORECAST_USAGE, forecast } from './forecast.js';
 import { GENERATE_USAGE, generate } from './generate.js';
 import { INFO_USAGE, info } from './info.js';
 import { RUN_USAGE, run } from './run.js';
+import { TRANSLATE_USAGE, translate } from './translate.js';
 import { VAD_USAGE, vad } from './vad.js';
 import { ANALOGY_USAGE, analogy } from './analogy.js';
 import { SIMILAR_USAGE, similar } from './similar.js';
@@ -31,6 +32,9 @@ const HELP = [
   '      continues a series with a next-value model, feeding each prediction back; prints it and a sparkline',
   `  ${VAD_USAGE}`,
   '      prints the speech segments of a PCM WAV (8/16/24/32-bit, mono or mixed down, any rate) with Silero VAD',
+  `  ${TRANSLATE_USAGE}`,
+  '      translates with an encoder-decoder folder (seq2seq.json + weights, or --onnx: its encoder.onnx and decoder.onnx);',
+  '      greedy, sampling or beam search with an n-best list; --attention draws the attention matrix as a text heatmap',
   `  ${WORD2VEC_USAGE}`,
   '      trains word vectors (CBOW, or skip-gram with --sg) on a text file, one sentence a line; progress on stderr;',
   '      writes FILE (format from its extension: .bin word2vec binary, .txt word2vec text, .vec fastText) and prints a JSON line',
@@ -53,7 +57,7 @@ const HELP = [
   'layers model.json (its weight files beside it); --format safetensors|onnx|tfjs when the content does not tell.',
 ];
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, vad, word2vec, similar, analogy, grad, train, 'train-lm': trainLm };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { run, info, generate, classify, forecast, vad, word2vec, similar, analogy, grad, train, 'train-lm': trainLm, translate };
 
 const STDIO: Io = {
   out: (l) => console.log(l),
