@@ -46,6 +46,11 @@ function shardLocation(file: string, path: string, at: string): string | URL {
 
 /** model.json's bytes; `file`, its path or URL, locates the weight shards. */
 export async function kerasFromJson(bytes: Uint8Array, file = 'model.json'): Promise<Model> {
+  return kerasToModel(await kerasArtifactsFromJson(bytes, file), file);
+}
+
+/** model.json and its shards as in-memory artifacts (every key of model.json kept, the shards joined in order). */
+export async function kerasArtifactsFromJson(bytes: Uint8Array, file = 'model.json'): Promise<KerasArtifacts> {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
@@ -79,7 +84,8 @@ export async function kerasFromJson(bytes: Uint8Array, file = 'model.json'): Pro
     specs.push(...(weights as KerasWeightSpec[]));
     parts.push(...shards);
   }
-  return kerasToModel({ ...(json as object), modelTopology: json.modelTopology, weightSpecs: specs, weightData: concatBytes(parts) } as KerasArtifacts, file);
+  const { weightsManifest: _, ...rest } = json;
+  return { ...rest, modelTopology: json.modelTopology, weightSpecs: specs, weightData: concatBytes(parts) } as KerasArtifacts;
 }
 
 function specBytes(w: KerasWeightSpec, at: string): number {
@@ -98,7 +104,7 @@ const f16 = (h: number) => {
 };
 
 /** The weights in order, dequantized to float32 as TF.js does (q * scale + min in double, then rounded to float). */
-function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string): WeightEntry[] {
+export function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string): WeightEntry[] {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out: WeightEntry[] = [];
   let at = 0;
@@ -127,7 +133,7 @@ function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string)
   return out;
 }
 
-function bytesOf(d: KerasArtifacts['weightData']): Uint8Array {
+export function bytesOf(d: KerasArtifacts['weightData']): Uint8Array {
   if (d === undefined) return new Uint8Array(0);
   if (Array.isArray(d)) return concatBytes(d.map((b) => new Uint8Array(b)));
   if (ArrayBuffer.isView(d)) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
