@@ -63,7 +63,7 @@ function asFile(net: Network, out: Tensor): Tensor {
 
 /** The loss the model file defines on its own output, as Keras computes it (categorical cross-entropy on probabilities). */
 function tfLoss(kind: 'ce' | 'mse', out: tf.Tensor, target: Tensor, classes: number): tf.Scalar {
-  if (kind === 'ce') return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.tensor(target.data as Int32Array, [...target.dims], 'int32'), classes), tf.log(out)), -1)));
+  if (kind === 'ce') return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.tensor(target.data as Int32Array, [...target.dims], 'int32'), classes), tf.log(out)), -1))) as tf.Scalar;
   return tf.losses.meanSquaredError(toTf(target), out) as tf.Scalar;
 }
 
@@ -206,7 +206,8 @@ describe('Bidirectional GRU (reset_after) stack: gradients = tf.variableGrads of
     const all = new Float32Array(data.reduce((a, d) => a + d.length, 0));
     data.reduce((at, d) => (all.set(d, at), at + d.length), 0);
     art.weightData = all.buffer;
-    return { art, values: Object.fromEntries(specs.map((s, i) => [s.name, { data: data[i], shape: s.shape as number[] }])) };
+    const values: Record<string, { data: Float32Array; shape: number[] }> = Object.fromEntries(specs.map((s, i) => [s.name, { data: data[i], shape: s.shape as number[] }]));
+    return { art, values };
   }
 
   /** Keras's model on TF.js variables by manifest name. */
