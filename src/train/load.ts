@@ -17,6 +17,10 @@ import { LAYERS_KEY } from './save.js';
 const isArtifacts = (s: unknown): s is KerasArtifacts =>
   typeof s === 'object' && s !== null && !(s instanceof URL) && !ArrayBuffer.isView(s) && !(s instanceof ArrayBuffer) && 'modelTopology' in s;
 
+/** safetensors: a little-endian u64 header size (a first byte of 0x7b is only its low byte), then the JSON header. */
+const isSafetensors = (b: Uint8Array) =>
+  b.length > 8 && b[8] === 0x7b && b[4] === 0 && b[5] === 0 && b[6] === 0 && b[7] === 0 && 8 + (b[0] | (b[1] << 8) | (b[2] << 16)) + b[3] * 2 ** 24 <= b.length;
+
 /** ONNX: a protobuf ModelProto, whose first field is almost always ir_version (tag 0x08); as formats/load.ts reads it. */
 const ONNX_FIRST_BYTES = [0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42];
 
@@ -68,7 +72,7 @@ export async function loadNetwork(source: ByteSource | KerasArtifacts, options: 
   const { seed, wasm, graphOutput, ...torch } = options;
   const keras = isArtifacts(source);
   const bytes = keras ? new Uint8Array(0) : await readBytes(source as ByteSource);
-  if (keras || /\.json$/i.test(file) || bytes[0] === 0x7b) {
+  if (keras || /\.json$/i.test(file) || (bytes[0] === 0x7b && !isSafetensors(bytes))) {
     // a Keras / TF.js layers model: model.json (its shards beside it) or in-memory artifacts (tf.io.ModelArtifacts)
     for (const k of Object.keys(torch)) check((torch as Record<string, unknown>)[k] === undefined, 'OPTION', `${k} applies to PyTorch state dicts; a Keras model says it itself`);
     check(graphOutput === undefined, 'OPTION', 'graphOutput names the graph output of an ONNX model; a trainable Keras model has one output');
