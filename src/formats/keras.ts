@@ -69,15 +69,13 @@ export async function kerasArtifactsFromJson(bytes: Uint8Array, file = 'model.js
     const at = `${file}: weightsManifest group ${gi + 1}`;
     const { paths, weights } = group as { paths?: unknown; weights?: unknown };
     check(Array.isArray(paths) && paths.every((p) => typeof p === 'string') && Array.isArray(weights), 'FORMAT', `${at} must be {paths: [file, …], weights: [spec, …]}`);
-    const shards = await Promise.all(paths.map(async (p: string) => {
-      const where = shardLocation(file, p, at);
-      try {
-        return await readBytes(where);
-      } catch (e) {
-        if (!(e instanceof LstmWasmError)) throw e;
-        throw new LstmWasmError('IO', `${at}: weight file '${p}' cannot be read (${e.message})`);
-      }
-    }));
+    // read together; a failure is reported for the first file in order that failed, not whichever failed first
+    const read = await Promise.allSettled(paths.map((p: string) => readBytes(shardLocation(file, p, at))));
+    const shards = read.map((r, i) => {
+      if (r.status === 'fulfilled') return r.value;
+      if (!(r.reason instanceof LstmWasmError)) throw r.reason;
+      throw new LstmWasmError('IO', `${at}: weight file '${paths[i]}' cannot be read (${r.reason.message})`);
+    });
     const got = shards.reduce((a, s) => a + s.length, 0);
     const want = (weights as KerasWeightSpec[]).reduce((a, w) => a + specBytes(w, at), 0);
     check(got === want, 'FORMAT', () => `${at}: its files ${paths.map((p, i) => `'${p}' (${shards[i].length} bytes)`).join(', ')} hold ${got} bytes; its ${weights.length} weights (${(weights as KerasWeightSpec[]).map((w) => w.name).join(', ')}) need ${want}`);
