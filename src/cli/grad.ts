@@ -1,4 +1,5 @@
-// cli/grad.ts: `lstm-wasm grad MODEL --input X.npy --target T.npy --loss …` — d(mean loss)/d(every weight) as .npy files.
+// cli/grad.ts: `lstm-wasm grad MODEL --input X.npy --target T.npy --loss …` — d(mean loss)/d(every weight) as .npy files,
+// named as the model file names its weights (state-dict keys, ONNX initializers, TF.js weight names such as lstm/kernel).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { check } from '../errors.js';
@@ -38,6 +39,13 @@ export async function openNetwork(path: string | undefined, values: Record<strin
   });
 }
 
+/** A Keras model has one output (its last layer's): --output may only name it. */
+export function checkKerasOutput(net: Network, output: unknown): void {
+  const src = net.source;
+  check(output === undefined || src?.format !== 'tfjs' || output === src.outputName, 'OPTION',
+    `--output ${String(output)}: the model's output is its last layer '${src?.outputName}'`);
+}
+
 /** The input, target and lengths files, checked against the network; the loss with its ignore index. */
 export async function trainingData(net: Network, values: Record<string, unknown>, usage: string) {
   check(typeof values.input === 'string', 'OPTION', `missing --input X.npy; usage: ${usage}`);
@@ -68,6 +76,7 @@ export async function grad(args: string[], io: Io): Promise<void> {
   const names = ['logits', 'output'];
   check(values.output === undefined || net.source !== undefined || names.includes(values.output), 'OPTION',
     `--output ${values.output}: the loss reads the network's last layer before any softmax or sigmoid ('logits'), as nn.CrossEntropyLoss and nn.BCEWithLogitsLoss do`);
+  checkKerasOutput(net, values.output);
   const { x, y, lengths, loss } = await trainingData(net, values, GRAD_USAGE);
   net.zeroGrad();
   const value = net.backward(x, y, loss, { lengths, training: false }); // no dropout: the gradient of the model as it runs

@@ -1,17 +1,18 @@
 // cli/train.ts: `lstm-wasm train MODEL --input X.npy --target T.npy --loss … --optimizer … --out OUT` — trains a model
-// file, drawing a progress bar on stderr, and writes it back in its own format (safetensors or ONNX, the same names).
+// file, drawing a progress bar on stderr, and writes it back in its own format (safetensors, ONNX, or Keras model.json +
+// weights.bin; the same names).
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { check } from '../errors.js';
 import { fit } from '../train/fit.js';
 import { type Optimizer, adam, adamw, sgd } from '../train/optim.js';
 import { type Io, num, parse } from './common.js';
-import { TRAIN_MODEL_FLAGS, openNetwork, trainingData } from './grad.js';
+import { TRAIN_MODEL_FLAGS, checkKerasOutput, openNetwork, trainingData } from './grad.js';
 import { Progress } from './progress.js';
 
 export const TRAIN_USAGE =
   'lstm-wasm train MODEL --input X.npy --target T.npy --loss mse|ce|bce [--lengths L.npy] --optimizer sgd|adam|adamw --lr LR [--momentum M] [--nesterov] ' +
-  '[--weight-decay W] [--clip-norm N] [--clip-value V] [--batch-size 32] [--epochs 1] [--no-shuffle] [--seed 0] [--validation FRACTION] [--patience N] [--output NAME (ONNX)] --out OUT';
+  '[--weight-decay W] [--clip-norm N] [--clip-value V] [--batch-size 32] [--epochs 1] [--no-shuffle] [--seed 0] [--validation FRACTION] [--patience N] [--output NAME (ONNX)] --out OUT (a folder; or OUT.safetensors, OUT.onnx, OUT/model.json)';
 
 export function optimizerOf(values: Record<string, unknown>): Optimizer {
   const lr = num(values, 'lr'), wd = num(values, 'weight-decay'), momentum = num(values, 'momentum');
@@ -57,6 +58,7 @@ export async function train(args: string[], io: Io): Promise<void> {
   check(typeof values.out === 'string', 'OPTION', `missing --out OUT; usage: ${TRAIN_USAGE}`);
   const model = positionals[0];
   const net = await openNetwork(model, values, TRAIN_USAGE);
+  checkKerasOutput(net, values.output);
   const { x, y, lengths, loss } = await trainingData(net, values, TRAIN_USAGE);
   const optimizer = optimizerOf(values);
   const epochs = num(values, 'epochs') ?? 1, batchSize = num(values, 'batch-size') ?? 32, validation = num(values, 'validation');
@@ -70,9 +72,10 @@ export async function train(args: string[], io: Io): Promise<void> {
     onStep: (s) => progress.step(s),
     onEpoch: (e) => progress.note(`epoch ${e.epoch + 1}/${epochs}  loss ${e.loss.toFixed(4)}${e.valLoss !== undefined ? `  validation ${e.valLoss.toFixed(4)}` : ''}`),
   });
-  // the input's format: safetensors, or the ONNX model with its initializers trained (OUT a .onnx file or a folder)
+  // the input's format: safetensors, the ONNX model with its initializers trained (OUT a .onnx file or a folder), or a
+  // Keras model.json + weights.bin (OUT a folder, or the model.json to write; weights.bin goes beside it)
   const files = net.saveFiles(), [first] = Object.keys(files);
-  const file = net.source?.format === 'onnx' && /\.onnx$/i.test(values.out) ? await outFile(values.out, first, /\.onnx$/i) : await outFile(values.out, first);
+  const file = await outFile(values.out, first, net.source ? { onnx: /\.onnx$/i, tfjs: /\.json$/i }[net.source.format] : undefined);
   for (const [name, bytes] of Object.entries(files)) await writeFile(name === first ? file : join(dirname(file), name), bytes);
   // a vocabulary beside the model goes with it, so generate / classify find it
   const vocab = join(dirname(model!), 'vocab.json');

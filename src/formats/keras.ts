@@ -46,6 +46,11 @@ function shardLocation(file: string, path: string, at: string): string | URL {
 
 /** model.json's bytes; `file`, its path or URL, locates the weight shards. */
 export async function kerasFromJson(bytes: Uint8Array, file = 'model.json'): Promise<Model> {
+  return kerasToModel(await kerasArtifactsFromJson(bytes, file), file);
+}
+
+/** model.json and its shards as in-memory artifacts (every key of model.json kept, the shards joined in order). */
+export async function kerasArtifactsFromJson(bytes: Uint8Array, file = 'model.json'): Promise<KerasArtifacts> {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
@@ -64,22 +69,21 @@ export async function kerasFromJson(bytes: Uint8Array, file = 'model.json'): Pro
     const at = `${file}: weightsManifest group ${gi + 1}`;
     const { paths, weights } = group as { paths?: unknown; weights?: unknown };
     check(Array.isArray(paths) && paths.every((p) => typeof p === 'string') && Array.isArray(weights), 'FORMAT', `${at} must be {paths: [file, …], weights: [spec, …]}`);
-    const shards = await Promise.all(paths.map(async (p: string) => {
-      const where = shardLocation(file, p, at);
-      try {
-        return await readBytes(where);
-      } catch (e) {
-        if (!(e instanceof LstmWasmError)) throw e;
-        throw new LstmWasmError('IO', `${at}: weight file '${p}' cannot be read (${e.message})`);
-      }
-    }));
+    // read together; a failure is reported for the first file in order that failed, not whichever failed first
+    const read = await Promise.allSettled(paths.map((p: string) => readBytes(shardLocation(file, p, at))));
+    const shards = read.map((r, i) => {
+      if (r.status === 'fulfilled') return r.value;
+      if (!(r.reason instanceof LstmWasmError)) throw r.reason;
+      throw new LstmWasmError('IO', `${at}: weight file '${paths[i]}' cannot be read (${r.reason.message})`);
+    });
     const got = shards.reduce((a, s) => a + s.length, 0);
     const want = (weights as KerasWeightSpec[]).reduce((a, w) => a + specBytes(w, at), 0);
     check(got === want, 'FORMAT', () => `${at}: its files ${paths.map((p, i) => `'${p}' (${shards[i].length} bytes)`).join(', ')} hold ${got} bytes; its ${weights.length} weights (${(weights as KerasWeightSpec[]).map((w) => w.name).join(', ')}) need ${want}`);
     specs.push(...(weights as KerasWeightSpec[]));
     parts.push(...shards);
   }
-  return kerasToModel({ ...(json as object), modelTopology: json.modelTopology, weightSpecs: specs, weightData: concatBytes(parts) } as KerasArtifacts, file);
+  const { weightsManifest: _, ...rest } = json;
+  return { ...rest, modelTopology: json.modelTopology, weightSpecs: specs, weightData: concatBytes(parts) } as KerasArtifacts;
 }
 
 function specBytes(w: KerasWeightSpec, at: string): number {
@@ -98,7 +102,7 @@ const f16 = (h: number) => {
 };
 
 /** The weights in order, dequantized to float32 as TF.js does (q * scale + min in double, then rounded to float). */
-function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string): WeightEntry[] {
+export function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string): WeightEntry[] {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out: WeightEntry[] = [];
   let at = 0;
@@ -127,7 +131,7 @@ function decodeWeights(specs: KerasWeightSpec[], data: Uint8Array, file: string)
   return out;
 }
 
-function bytesOf(d: KerasArtifacts['weightData']): Uint8Array {
+export function bytesOf(d: KerasArtifacts['weightData']): Uint8Array {
   if (d === undefined) return new Uint8Array(0);
   if (Array.isArray(d)) return concatBytes(d.map((b) => new Uint8Array(b)));
   if (ArrayBuffer.isView(d)) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);

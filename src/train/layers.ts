@@ -42,6 +42,11 @@ export interface RecurrentConfig {
   nonlinearity: 'tanh' | 'relu';
   /** GRU only: the reset gate applied after the recurrent product (PyTorch, the default) or before it (ONNX's default). */
   resetAfter: boolean;
+  /**
+   * false: one bias per gate, as Keras's LSTM, SimpleRNN and reset-before GRU have — bias_hh stays zero and is not
+   * trained (frozen), so the optimizers move the one bias as Keras would. Default true (PyTorch's two biases).
+   */
+  recurrentBias: boolean;
 }
 
 export interface DropoutConfig {
@@ -119,12 +124,14 @@ export interface RecurrentOptions {
   dropout?: number;
   output?: RecurrentOutput;
   name?: string;
+  /** false: no trained recurrent bias (bias_hh held at zero), as Keras's LSTM, SimpleRNN and reset-before GRU. Default true. */
+  recurrentBias?: boolean;
 }
 
 function recurrent(cell: CellKind, hidden: number, opts: RecurrentOptions | undefined, extra: string[]): RecurrentConfig {
   const what = `${cell}(${hidden})`;
   positiveInt(hidden, `${cell}(hidden)`);
-  known(opts, ['layers', 'bidirectional', 'dropout', 'output', 'name', ...extra], cell);
+  known(opts, ['layers', 'bidirectional', 'dropout', 'output', 'name', 'recurrentBias', ...extra], cell);
   const o = opts ?? {};
   if (o.layers !== undefined) positiveInt(o.layers, `${what}: layers`);
   check(o.bidirectional === undefined || typeof o.bidirectional === 'boolean', 'OPTION', `${what}: bidirectional must be a boolean`);
@@ -132,9 +139,11 @@ function recurrent(cell: CellKind, hidden: number, opts: RecurrentOptions | unde
   check(o.output === undefined || RECURRENT_OUTPUTS.includes(o.output), 'OPTION',
     `${what}: output must be one of ${RECURRENT_OUTPUTS.map((s) => `'${s}'`).join(', ')}, got ${String(o.output)}`);
   nameOf(o.name, what, true);
+  check(o.recurrentBias === undefined || typeof o.recurrentBias === 'boolean', 'OPTION', `${what}: recurrentBias must be a boolean`);
   return {
     type: 'recurrent', cell, name: o.name, hidden, layers: o.layers ?? 1, bidirectional: o.bidirectional ?? false, projSize: 0,
     dropout: o.dropout ?? 0, output: o.output ?? 'sequence', nonlinearity: 'tanh', resetAfter: true,
+    recurrentBias: o.recurrentBias ?? true,
   };
 }
 

@@ -76,7 +76,8 @@ export class RecurrentImpl implements LayerImpl {
         out.push({ name: this.key('weight_ih', l, d), dims: [G * H, I], ...gated });
         out.push({ name: this.key('weight_hh', l, d), dims: [G * H, P], ...gated });
         out.push({ name: this.key('bias_ih', l, d), dims: [G * H], ...gated });
-        out.push({ name: this.key('bias_hh', l, d), dims: [G * H], ...gated });
+        // no recurrent bias (Keras): held at zero, frozen — its gradient lands past what the optimizers see
+        out.push({ name: this.key('bias_hh', l, d), dims: [G * H], ...gated, ...(this.cfg.recurrentBias === false ? { init: (o: Float32Array) => o.fill(0), frozen: true } : {}) });
         if (this.PP) out.push({ name: this.key('weight_hr', l, d), dims: [P, H], groups: 1, size: P, padded: this.PP, init });
       }
     }

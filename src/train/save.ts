@@ -31,6 +31,10 @@ export function saveSafetensors(net: Network): Uint8Array {
   const spec = {
     // the layers' options; an embedding's initial weights are in the tensors, and trainable is said only when false
     layers: net.layers.map((l): Partial<LayerConfig> => {
+      if (l.type === 'recurrent') {
+        const { recurrentBias, ...rest } = l;
+        return recurrentBias ? rest : { ...rest, recurrentBias }; // said only when false (Keras's one bias)
+      }
       if (l.type !== 'embedding') return { ...l };
       const { weights: _, trainable, ...rest } = l;
       return trainable ? rest : { ...rest, trainable };
