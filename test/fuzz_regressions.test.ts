@@ -14,6 +14,14 @@ const onnx = (spec: Omit<Spec, 'initializers'> & Partial<Pick<Spec, 'initializer
 const x23 = { name: 'x', dims: [2, 3] };
 
 describe('fuzzing regressions', () => {
+  it('a node whose required output is unnamed (a second Gather writing to ""): MODEL, not a TypeError at run time', async () => {
+    const bytes = onnx({
+      nodes: [{ op: 'Gather', inputs: ['x', 'i'], outputs: ['y'] }, { op: 'Gather', inputs: ['x', 'i'], outputs: [''] }],
+      inputs: [x23, { name: 'i', dims: [2], type: 7 }], outputs: [{ name: 'y', dims: [2, 2] }], // type 7: int64
+    });
+    await expectError(() => InferenceSession.create(bytes), 'MODEL', /Gather.*: output 0 is required but the node leaves it unnamed/);
+  });
+
   it('a word-vector header announcing 8,999,999,999 vectors: the rows are counted as they come, not allocated from the claim', async () => {
     const src = readFileSync(fixturePath('vectors/small.c.bin'));
     const bytes = new Uint8Array([...new TextEncoder().encode('8999999999'), ...src.subarray(1)]); // "8 6\n…" -> "8999999999 6\n…"

@@ -115,6 +115,9 @@ export function checkNode(node: OpNode, opset: number): OpDef {
   }
   check(nOut >= def.outputs[0] && nOut <= def.outputs[1], 'MODEL',
     () => `${where(node)}: has ${def.outputs[0]}..${def.outputs[1]} outputs, the model gives ${nOut}`);
+  for (let i = 0; i < def.outputs[0]; i++) {
+    check(node.outputs[i] !== '', 'MODEL', () => `${where(node)}: output ${i} is required but the node leaves it unnamed`);
+  }
   def.check?.(node, opset);
   return def;
 }
