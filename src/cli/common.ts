@@ -76,3 +76,16 @@ export function num(values: Record<string, unknown>, flag: string): number | und
   if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new LstmWasmError('OPTION', `--${flag} must be a number, got '${String(v)}'`);
   return n;
 }
+
+/** The numeric flags given, under their option names (`{ 'top-k': 'topK' }` → `{ topK: 5 }`); absent flags left out. */
+export function numberFlags<T>(values: Record<string, unknown>, flags: Record<string, keyof T>): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [flag, key] of Object.entries(flags)) {
+    const v = num(values, flag);
+    if (v !== undefined) out[key] = v as T[keyof T];
+  }
+  return out;
+}
+
+/** The decoding flags generate and translate share. */
+export const SAMPLING_FLAGS = { temperature: 'temperature', 'top-k': 'topK', 'top-p': 'topP', beam: 'beam', 'length-penalty': 'lengthPenalty', seed: 'seed' } as const;

@@ -2,7 +2,7 @@
 import { check } from '../errors.js';
 import type { DecodeOptions } from '../decode/search.js';
 import { generate as generateTokens } from '../tasks/generate.js';
-import { type Io, MODEL_FLAGS, TASK_FLAGS, modelVocab, num, openModel, parse } from './common.js';
+import { type Io, MODEL_FLAGS, SAMPLING_FLAGS, TASK_FLAGS, modelVocab, num, numberFlags, openModel, parse } from './common.js';
 
 export const GENERATE_USAGE =
   'lstm-wasm generate MODEL (--prompt TEXT | --ids 1,2,3) [--max-tokens 200] [--temperature 0] [--top-k K] [--top-p P] [--repetition-penalty R] [--beam K] [--length-penalty 1] [--seed 0] [--stop TEXT|#ID ...] [--vocab vocab.json]';
@@ -28,18 +28,7 @@ export async function generate(args: string[], io: Io): Promise<void> {
     check(enc.length === 1, 'OPTION', `--stop ${JSON.stringify(s)} is ${enc.length} tokens in this vocabulary; a stop token is one`);
     return enc[0];
   });
-  const options: DecodeOptions = { maxTokens: num(values, 'max-tokens') ?? 200, stop };
-  const set = <K extends keyof DecodeOptions>(k: K, flag: string) => {
-    const v = num(values, flag);
-    if (v !== undefined) options[k] = v as DecodeOptions[K];
-  };
-  set('temperature', 'temperature');
-  set('topK', 'top-k');
-  set('topP', 'top-p');
-  set('repetitionPenalty', 'repetition-penalty');
-  set('beam', 'beam');
-  set('lengthPenalty', 'length-penalty');
-  set('seed', 'seed');
+  const options: DecodeOptions = { maxTokens: num(values, 'max-tokens') ?? 200, stop, ...numberFlags<DecodeOptions>(values, { ...SAMPLING_FLAGS, 'repetition-penalty': 'repetitionPenalty' }) };
   const write = io.write ?? ((s: string) => io.out(s));
   const prompt = ids ?? values.prompt!;
   if (typeof prompt === 'string') write(prompt); // the continuation reads on from the prompt

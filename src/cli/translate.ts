@@ -5,7 +5,7 @@ import type { BatchDecodeOptions } from '../decode/batch.js';
 import { Seq2Seq } from '../seq2seq/model.js';
 import { OnnxSeq2Seq } from '../seq2seq/onnx.js';
 import type { Translation, TranslationResult } from '../seq2seq/translate.js';
-import { type Io, num, parse } from './common.js';
+import { type Io, SAMPLING_FLAGS, numberFlags, parse } from './common.js';
 
 export const TRANSLATE_USAGE =
   'lstm-wasm translate MODEL_DIR --text TEXT ... [--beam K] [--n-best N] [--length-penalty 1] [--max-tokens N] [--temperature T --top-k K --top-p P --seed S] [--attention] [--onnx] [--json]';
@@ -36,19 +36,7 @@ export async function translate(args: string[], io: Io): Promise<void> {
   check(positionals.length === 1, 'OPTION', positionals.length ? `unexpected argument '${positionals[1]}'; usage: ${TRANSLATE_USAGE}` : `missing MODEL_DIR; usage: ${TRANSLATE_USAGE}`);
   const texts = values.text ?? [];
   check(texts.length > 0, 'OPTION', `give --text TEXT (it may repeat); usage: ${TRANSLATE_USAGE}`);
-  const options: BatchDecodeOptions = {};
-  const set = <K extends keyof BatchDecodeOptions>(k: K, flag: string) => {
-    const v = num(values, flag);
-    if (v !== undefined) options[k] = v as BatchDecodeOptions[K];
-  };
-  set('beam', 'beam');
-  set('nBest', 'n-best');
-  set('lengthPenalty', 'length-penalty');
-  set('maxTokens', 'max-tokens');
-  set('temperature', 'temperature');
-  set('topK', 'top-k');
-  set('topP', 'top-p');
-  set('seed', 'seed');
+  const options = numberFlags<BatchDecodeOptions>(values, { ...SAMPLING_FLAGS, 'n-best': 'nBest', 'max-tokens': 'maxTokens' });
   const t0 = performance.now();
   const model = values.onnx ? await OnnxSeq2Seq.load(positionals[0]) : await Seq2Seq.load(positionals[0]);
   const results = await model.translate(texts, options);
