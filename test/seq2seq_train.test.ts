@@ -1,0 +1,54 @@
+// test/seq2seq_train.test.ts: teacher-forced Seq2Seq training against PyTorch autograd (fixtures from
+// test/fixtures/gen_seq2seq_grads.py): the mean cross-entropy and d loss / d every weight within 1e-4 * max(1, |ref|).
+import { describe, expect, it } from 'vitest';
+import { type Seq2SeqBatch, adam, seq2seqTrainer } from 'lstm-wasm/train';
+import { expectError, fixturePath, json } from './helpers';
+import { stateDict, worstError } from './train_helpers';
+
+const TOL = 1e-4;
+const CASES = ['dates_like', 'bahdanau_gru'];
+
+interface BatchFile { source: number[][]; lengths: number[]; target_in: number[][]; target_out: number[][]; pad: number; loss: number }
+
+/** The fixture's padded arrays as the trainer's unpadded batch: sources to their lengths, targets up to eos. */
+function batchOf(f: BatchFile, eos: number): Seq2SeqBatch {
+  return {
+    source: f.source.map((s, b) => s.slice(0, f.lengths[b])),
+    target: f.target_out.map((t) => t.slice(0, t.indexOf(eos))),
+  };
+}
+
+describe('Seq2Seq teacher-forced training: loss and gradients = PyTorch autograd within 1e-4', () => {
+  for (const name of CASES) {
+    it(`${name}: loss and every parameter's gradient`, async () => {
+      const dir = `seq2seq-grads/${name}`;
+      const f = json<BatchFile>(`${dir}/batch.json`), cfg = json(`${dir}/seq2seq.json`);
+      const tr = await seq2seqTrainer(fixturePath(dir));
+      const loss = tr.loss(batchOf(f, cfg.tokens.eos));
+      expect(Math.abs(loss - f.loss) / Math.max(1, Math.abs(f.loss)), `loss ${loss} vs ${f.loss}`).toBeLessThanOrEqual(TOL);
+      tr.zeroGrad();
+      tr.backward();
+      const grads = tr.gradients(), ref = stateDict(`${dir}/grads.safetensors`);
+      expect(Object.keys(grads).sort()).toEqual(Object.keys(ref).sort());
+      for (const key of Object.keys(ref)) {
+        expect(grads[key].dims, key).toEqual(ref[key].dims);
+        const r = ref[key].data as Float32Array, err = worstError(grads[key].data as Float32Array, r);
+        expect(err, `${name}: d loss / d ${key}`).toBeLessThanOrEqual(TOL);
+        // and within 0.1% of the tensor's largest gradient, so a small gradient cannot pass by being small
+        // (decoder.attention.v.bias is ~1e-9 in PyTorch: no softmax sees a constant added to every score)
+        const top = Math.max(...Array.from(r, Math.abs));
+        if (top > 1e-6) expect(err, `${name}: d loss / d ${key} against its scale ${top}`).toBeLessThanOrEqual(1e-3 * top);
+      }
+      tr.release();
+    });
+  }
+
+  it('backward() before loss() and bad batches are INPUT errors', async () => {
+    const tr = await seq2seqTrainer(fixturePath('seq2seq-grads/dates_like'));
+    await expectError(() => tr.backward(), 'INPUT', /loss\(batch\) first/);
+    await expectError(() => tr.loss({ source: [[3, 4]], target: [] }), 'INPUT', /as many targets as sources/);
+    await expectError(() => tr.loss({ source: [[3, 99]], target: [[4]] }), 'INPUT', /source 0 token 1: id 99/);
+    await expectError(() => tr.loss({ source: [[]], target: [[4]] }), 'INPUT', /source 0 is empty/);
+    tr.release();
+  });
+});
