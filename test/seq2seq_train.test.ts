@@ -6,7 +6,7 @@ import { expectError, fixturePath, json } from './helpers';
 import { stateDict, worstError } from './train_helpers';
 
 const TOL = 1e-4;
-const CASES = ['dates_like', 'bahdanau_gru'];
+const CASES = ['dates_like', 'bahdanau_gru', 'dot_gru2_none'];
 
 interface BatchFile { source: number[][]; lengths: number[]; target_in: number[][]; target_out: number[][]; pad: number; loss: number }
 
@@ -43,13 +43,14 @@ describe('Seq2Seq teacher-forced training: loss and gradients = PyTorch autograd
     });
   }
 
-  it('backward() before loss() and bad batches are INPUT errors', async () => {
+  it('backward() before loss() and bad batches are INPUT errors; what is not supported yet is a MODEL error', async () => {
     const tr = await seq2seqTrainer(fixturePath('seq2seq-grads/dates_like'));
     await expectError(() => tr.backward(), 'INPUT', /loss\(batch\) first/);
     await expectError(() => tr.loss({ source: [[3, 4]], target: [] }), 'INPUT', /as many targets as sources/);
     await expectError(() => tr.loss({ source: [[3, 99]], target: [[4]] }), 'INPUT', /source 0 token 1: id 99/);
     await expectError(() => tr.loss({ source: [[]], target: [[4]] }), 'INPUT', /source 0 is empty/);
     tr.release();
+    await expectError(() => seq2seqTrainer(fixturePath('seq2seq/luong_concat_gru')), 'MODEL', /concat attention is not supported yet/);
   });
 });
 
