@@ -1,7 +1,7 @@
 // test/seq2seq_train.test.ts: teacher-forced Seq2Seq training against PyTorch autograd (fixtures from
 // test/fixtures/gen_seq2seq_grads.py): the mean cross-entropy and d loss / d every weight within 1e-4 * max(1, |ref|).
 import { describe, expect, it } from 'vitest';
-import { type Seq2SeqBatch, adam, seq2seqTrainer } from 'lstm-wasm/train';
+import { type Seq2SeqBatch, adam, clipGradNorm, gradNorm, seq2seqTrainer } from 'lstm-wasm/train';
 import { expectError, fixturePath, json } from './helpers';
 import { stateDict, worstError } from './train_helpers';
 
@@ -39,6 +39,10 @@ describe('Seq2Seq teacher-forced training: loss and gradients = PyTorch autograd
         const top = Math.max(...Array.from(r, Math.abs));
         if (top > 1e-6) expect(err, `${name}: d loss / d ${key} against its scale ${top}`).toBeLessThanOrEqual(1e-3 * top);
       }
+      // src/train's clipping works on the trainer: the global norm is PyTorch's (from its gradients), clipped to 0.5
+      const norm = Math.sqrt(Object.values(ref).reduce((a, t) => a + Array.from(t.data as Float32Array).reduce((b, x) => b + x * x, 0), 0));
+      expect(Math.abs(clipGradNorm(tr, 0.5) - norm), `norm vs ${norm}`).toBeLessThanOrEqual(TOL * Math.max(1, norm));
+      expect(Math.abs(gradNorm(tr) - Math.min(norm, 0.5))).toBeLessThanOrEqual(TOL);
       tr.release();
     });
   }
