@@ -5,13 +5,16 @@ import type { Param, ParamSpec, ParamStore } from '../train/params.js';
 
 const r16 = (n: number) => Math.ceil(n / 16) * 16;
 
-/** nn.Linear over rows in wasm: y = x W^T + b; backward adds dW, db and gives (or adds to) dx. Stateless per call. */
+/**
+ * nn.Linear over rows in wasm: y = x W^T + b; backward adds dW, db and gives (or adds to) dx. Stateless per call.
+ * W may be a block of columns of a wider weight (offset, ld: its row stride), as Luong concat's W [h; s] split in two.
+ */
 export class Linear {
   w!: Param;
   b: Param | undefined;
   private panels = 0;
   private panelsT = 0;
-  constructor(readonly name: string, readonly O: number, readonly F: number, readonly bias: boolean) {}
+  constructor(readonly name: string, readonly O: number, readonly F: number, readonly bias: boolean, readonly offset = 0, readonly ld = F) {}
 
   specs(): ParamSpec[] {
     const none = () => {};
@@ -29,8 +32,9 @@ export class Linear {
   }
 
   pack(core: TrainCore, store: ParamStore): void {
-    core.pack_panel16_f32(this.panels, store.ptr(this.w), r16(this.O), this.F, this.F);
-    core.pack_cols16_f32(this.panelsT, store.ptr(this.w), this.O, this.F, this.F);
+    const w = store.ptr(this.w) + this.offset * 4;
+    core.pack_panel16_f32(this.panels, w, r16(this.O), this.F, this.ld);
+    core.pack_cols16_f32(this.panelsT, w, this.O, this.F, this.ld);
   }
 
   /** y (N, O) rows ldy apart = x (N, F) rows ldx apart @ W^T + b */
@@ -42,7 +46,7 @@ export class Linear {
   backward(run: Run, store: ParamStore, dy: number, x: number, ldx: number, N: number, dx: number, acc: boolean): void {
     const { core } = run, { O, F } = this;
     const scratch = run.alloc(O * N * 4 + r16(F) * N * 4, `${this.name} gradient scratch`);
-    core.wgrad_f32(store.gptr(this.w), F, dy, O, x, ldx, N, O, F, scratch, scratch + O * N * 4);
+    core.wgrad_f32(store.gptr(this.w) + this.offset * 4, this.ld, dy, O, x, ldx, N, O, F, scratch, scratch + O * N * 4);
     if (this.b) core.colsum_add_f32(store.gptr(this.b), dy, N, O, O);
     if (dx) core.gemm_blocked_f32(dx, F, acc ? dx : 0, F, dy, O, N, O, this.panelsT, F, 0);
   }

@@ -76,16 +76,16 @@ export interface Tape {
  * returns the mean cross-entropy over the target tokens (eos included) and what the backward pass reads.
  */
 export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; tape: Tape } {
-const rt = p.rt;
-rt.reset(p.top);
-const core = p.core, k = rt.k, st = p.params, z = p.sizes, cfg = p.config;
+  const rt = p.rt;
+  rt.reset(p.top);
+  const core = p.core, k = rt.k, st = p.params, z = p.sizes, cfg = p.config;
   const { Es, Et, He, D, Denc, Hd, Kin, A, K, F, Vt } = z;
   const B = batch.source.length, S = Math.max(...batch.source.map((s) => s.length)), T = Math.max(...batch.target.map((s) => s.length)) + 1;
   const lens = batch.source.map((s) => s.length);
   const alloc = (bytes: number, what: string) => rt.alloc(Math.max(bytes, 16), what);
   const { bos, eos } = cfg.tokens, pad = cfg.tokens.pad ?? 0;
   const lstm = cfg.decoder.cell === 'lstm', bahdanau = cfg.attention.kind === 'bahdanau', feeding = !bahdanau && cfg.decoder.inputFeeding;
-
+  const additive = bahdanau || cfg.attention.kind === 'concat';
   // ids, time-major
   const lensPtr = alloc(B * 4, 'lengths'), srcIds = alloc(S * B * 4, 'source ids');
   const tgtIn = alloc(T * B * 4, 'target inputs'), tgtOut = alloc(T * B * 4, 'target outputs');
@@ -148,7 +148,7 @@ const core = p.core, k = rt.k, st = p.params, z = p.sizes, cfg = p.config;
     x.fill(0);
     for (let r = 0; r < T * B; r++) x.set(e.subarray(r * Et, (r + 1) * Et), r * Kin);
   }
-  const qp = bahdanau ? alloc(T * B * A * 4, 'projected queries') : 0;
+  const qp = additive ? alloc(T * B * A * 4, 'projected queries') : 0;
   const scores = alloc(S * 4, 'scores'), w = alloc(T * B * S * 4, 'attention weights');
   const catW = bahdanau ? Denc : Denc + Hd;
   const catBuf = alloc(T * B * catW * 4, bahdanau ? 'contexts' : '[context; h]');
@@ -165,7 +165,7 @@ const core = p.core, k = rt.k, st = p.params, z = p.sizes, cfg = p.config;
     // per sentence: scores over its own source positions, masked softmax, context into catBuf's first Denc columns
     for (let b = 0; b < B; b++) {
       const wt = w + (t * B + b) * S * 4, ctx = catBuf + (t * B + b) * catW * 4;
-      if (bahdanau) core.attn_additive_f32(scores, qp + (t * B + b) * A * 4, keys + b * K * 4, st.ptr(p.v!.w), lens[b], A, B * K);
+      if (additive) core.attn_additive_f32(scores, qp + (t * B + b) * A * 4, keys + b * K * 4, st.ptr(p.v!.w), lens[b], A, B * K);
       else core.attn_dot_f32(scores, q + b * qld * 4, keys + b * K * 4, lens[b], K, B * K);
       core.masked_softmax_f32(wt, scores, lens[b], S);
       core.attn_context_f32(ctx, wt, memory + b * Denc * 4, lens[b], Denc, B * Denc);
@@ -206,6 +206,7 @@ const core = p.core, k = rt.k, st = p.params, z = p.sizes, cfg = p.config;
     core.recurrent_train_fwd_f32(dir.spec, io, tb, ws);
     steps.push({ io, tb });
     if (!bahdanau) {
+      if (additive) p.query!.forward(core, st, qp + t * B * A * 4, A, hNext, Hd, B); // concat: W_h h
       attend(t, hNext, Hd);
       const ct = catBuf + t * B * catW * 4, feed = outIn + t * B * Hd * 4;
       rowsCopy(ct + Denc * 4, catW, hNext, Hd, B, Hd);
@@ -236,6 +237,7 @@ export function teacherBackward(p: Parts, tp: Tape): void {
   const { Es, Et, He, D, Denc, Hd, Kin, A, K, F, Vt } = z;
   const alloc = run.alloc;
   const lstm = cfg.decoder.cell === 'lstm', bahdanau = cfg.attention.kind === 'bahdanau', feeding = !bahdanau && cfg.decoder.inputFeeding;
+  const additive = bahdanau || cfg.attention.kind === 'concat';
   const catW = bahdanau ? Denc : Denc + Hd;
   const dir = p.dec.dirs[0];
   const MP = p.dec.G * p.dec.HP;
@@ -286,7 +288,7 @@ export function teacherBackward(p: Parts, tp: Tape): void {
     for (let b = 0; b < B; b++) {
       const wt = w + (t * B + b) * S * 4;
       core.attn_context_bwd_f32(ds, dmem + b * Denc * 4, dctx + b * ldctx * 4, wt, memory + b * Denc * 4, lens[b], Denc, B * Denc);
-      if (bahdanau) {
+      if (additive) {
         core.attn_additive_bwd_f32(dq + b * A * 4, dkeys + b * K * 4, st.gptr(p.v!.w), ds, tp.qp + (t * B + b) * A * 4, keys + b * K * 4,
           st.ptr(p.v!.w), lens[b], A, B * K);
       } else {
@@ -302,10 +304,11 @@ export function teacherBackward(p: Parts, tp: Tape): void {
       if (feeding && t + 1 < T) addRows(dfeed, Hd, dxdec + ((t + 1) * B * Kin + Et) * 4, Kin, B, Hd);
       core.act_bwd_f32(k.ACT_TANH, dfeed, dfeed, feed, B * Hd);
       p.combine!.backward(run, st, dfeed, tp.cat + t * B * catW * 4, catW, B, dcat, false);
-      rt.f32(dq, B * Hd).fill(0);
+      rt.f32(dq, B * Math.max(Hd, A)).fill(0);
       attendBack(t, dcat, catW, hNext, Hd);
       addRows(dh, Hd, dcat + Denc * 4, catW, B, Hd);
-      core.add_f32(dh, dq, B * Hd);
+      if (additive) p.query!.backward(run, st, dq, hNext, Hd, B, dh, true); // concat: through W_h
+      else core.add_f32(dh, dq, B * Hd);
       cellBack(t);
     } else {
       addRows(dh, Hd, dOut + t * B * F * 4, F, B, Hd);

@@ -33,8 +33,8 @@ export interface Seq2SeqTrainFiles {
  * An encoder-decoder (seq2seq.json + PyTorch state dict, the reference module's names) being trained with teacher forcing:
  * loss(batch) runs the forward pass, backward() adds d(mean cross-entropy)/d(every weight) to the gradients, step() applies
  * an optimizer of lstm-wasm/train (clipGradNorm(trainer, …) clips). Supported: (Bi)LSTM/GRU encoders of any depth, bridges
- * none/copy/linear, a one-layer LSTM/GRU decoder (nn.LSTM / nn.GRU names) with dot, general or Bahdanau attention, input
- * feeding; not yet concat attention, tied embeddings or stacked decoders (refused with a MODEL error).
+ * none/copy/linear, a one-layer LSTM/GRU decoder (nn.LSTM / nn.GRU names) with dot, general, concat or Bahdanau attention,
+ * input feeding; not yet tied embeddings or stacked decoders (refused with a MODEL error).
  */
 export class Seq2SeqTrainer {
   readonly config: Seq2SeqConfig;
@@ -55,7 +55,6 @@ export class Seq2SeqTrainer {
     this.config = config;
     const { encoder: ec, decoder: dc, attention: at } = config;
     check(dc.layers === 1, 'MODEL', `seq2seq training: a decoder of ${dc.layers} layers is not supported yet (one layer)`);
-    check(at.kind !== 'concat', 'MODEL', 'seq2seq training: concat attention is not supported yet (dot, general, bahdanau)');
     check(!config.tiedEmbeddings, 'MODEL', 'seq2seq training: tied embeddings are not supported yet');
     const dim = (name: string, i: number) => {
       const t = weights.get(name);
@@ -66,7 +65,7 @@ export class Seq2SeqTrainer {
     const D = ec.bidirectional ? 2 : 1, He = ec.hiddenSize, Denc = D * He, Hd = dc.hiddenSize, Et = dc.embeddingSize;
     const luong = LUONG.includes(at.kind), feeding = luong && dc.inputFeeding;
     const Kin = Et + (at.kind === 'bahdanau' ? Denc : feeding ? Hd : 0);
-    const A = at.size, K = at.kind === 'bahdanau' ? A : at.kind === 'general' ? Hd : Denc;
+    const A = at.size, K = at.kind === 'bahdanau' || at.kind === 'concat' ? A : at.kind === 'general' ? Hd : Denc;
     const F = dc.output === 'hidden_context' ? Hd + Denc : Hd;
 
     const rng = new Rng(0); // initial values are overwritten by the state dict
@@ -79,10 +78,12 @@ export class Seq2SeqTrainer {
     const linear = config.bridge === 'linear', lstm = dc.cell === 'lstm', p = 'decoder.attention';
     const bridgeH = linear ? lin('bridge.h', Hd, Denc) : undefined;
     const bridgeC = linear && lstm ? lin('bridge.c', Hd, Denc) : undefined;
-    const bahdanau = at.kind === 'bahdanau';
-    const query = bahdanau ? lin(`${p}.query`, A, Hd) : undefined;
-    const key = bahdanau ? lin(`${p}.key`, A, Denc) : at.kind === 'general' ? lin(`${p}.key`, Hd, Denc, false) : undefined;
-    const v = bahdanau ? lin(`${p}.v`, 1, A) : undefined;
+    const bahdanau = at.kind === 'bahdanau', concat = at.kind === 'concat';
+    // concat: W [h; s] + b = W_h h + (W_s s + b), the two column blocks of one weight
+    const query = bahdanau ? lin(`${p}.query`, A, Hd) : concat ? new Linear(`${p}.W`, A, Hd, false, 0, Hd + Denc) : undefined;
+    const key = bahdanau ? lin(`${p}.key`, A, Denc) : at.kind === 'general' ? lin(`${p}.key`, Hd, Denc, false)
+      : concat ? new Linear(`${p}.W`, A, Denc, weights.has(`${p}.W.bias`), Hd, Hd + Denc) : undefined;
+    const v = bahdanau || concat ? lin(`${p}.v`, 1, A) : undefined;
     const combine = luong ? lin('decoder.combine', Hd, Denc + Hd) : undefined;
     const out = lin('decoder.out', Vt, F);
 
@@ -94,7 +95,9 @@ export class Seq2SeqTrainer {
       ...specsOf(bridgeH, bridgeC),
       { name: 'decoder.embedding.weight', dims: [Vt, Et], init: none },
       ...dec.specs(),
-      ...specsOf(query, key, v, combine, out),
+      ...(concat ? [{ name: `${p}.W.weight`, dims: [A, Hd + Denc], groups: 1, size: A, padded: Math.ceil(A / 16) * 16, init: none },
+        ...(key!.bias ? [{ name: `${p}.W.bias`, dims: [A], init: none }] : []), ...v!.specs()] : specsOf(query, key, v)),
+      ...specsOf(combine, out),
     ];
     const names = new Set(specs.map((s) => s.name));
     for (const name of weights.keys()) check(names.has(name), 'MODEL', `the state dict has '${name}', which this seq2seq.json's model does not have`);
