@@ -6,7 +6,7 @@ import { expectError, fixturePath, json } from './helpers';
 import { stateDict, worstError } from './train_helpers';
 
 const TOL = 1e-4;
-const CASES = ['dates_like', 'bahdanau_gru', 'dot_gru2_none', 'concat_gru'];
+const CASES = ['dates_like', 'bahdanau_gru', 'dot_gru2_none', 'concat_gru', 'tied_general'];
 
 interface BatchFile { source: number[][]; lengths: number[]; target_in: number[][]; target_out: number[][]; pad: number; loss: number }
 

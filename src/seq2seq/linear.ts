@@ -14,18 +14,23 @@ export class Linear {
   b: Param | undefined;
   private panels = 0;
   private panelsT = 0;
-  constructor(readonly name: string, readonly O: number, readonly F: number, readonly bias: boolean, readonly offset = 0, readonly ld = F) {}
+  /** The weight's parameter name; another layer's (tied embeddings: the output layer reads the target embedding). */
+  weightName: string;
+  constructor(readonly name: string, readonly O: number, readonly F: number, readonly bias: boolean, readonly offset = 0, readonly ld = F) {
+    this.weightName = `${name}.weight`;
+  }
 
+  /** Its parameters (the weight only if it is its own), rows padded to 16 for the panels. */
   specs(): ParamSpec[] {
     const none = () => {};
     return [
-      { name: `${this.name}.weight`, dims: [this.O, this.F], groups: 1, size: this.O, padded: r16(this.O), init: none },
+      ...(this.weightName === `${this.name}.weight` ? [{ name: this.weightName, dims: [this.O, this.F], groups: 1, size: this.O, padded: r16(this.O), init: none }] : []),
       ...(this.bias ? [{ name: `${this.name}.bias`, dims: [this.O], init: none }] : []),
     ];
   }
 
   bind(rt: Runtime, store: ParamStore): void {
-    this.w = store.byName.get(`${this.name}.weight`)!;
+    this.w = store.byName.get(this.weightName)!;
     this.b = this.bias ? store.byName.get(`${this.name}.bias`)! : undefined;
     this.panels = rt.alloc(r16(this.O) * this.F * 4, `${this.name} panels`);
     this.panelsT = rt.alloc(r16(this.F) * this.O * 4, `${this.name} transposed panels`);

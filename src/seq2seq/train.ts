@@ -34,7 +34,7 @@ export interface Seq2SeqTrainFiles {
  * loss(batch) runs the forward pass, backward() adds d(mean cross-entropy)/d(every weight) to the gradients, step() applies
  * an optimizer of lstm-wasm/train (clipGradNorm(trainer, …) clips). Supported: (Bi)LSTM/GRU encoders of any depth, bridges
  * none/copy/linear, a one-layer LSTM/GRU decoder (nn.LSTM / nn.GRU names) with dot, general, concat or Bahdanau attention,
- * input feeding; not yet tied embeddings or stacked decoders (refused with a MODEL error).
+ * input feeding, tied target embeddings; not yet stacked decoders (refused with a MODEL error).
  */
 export class Seq2SeqTrainer {
   readonly config: Seq2SeqConfig;
@@ -55,7 +55,6 @@ export class Seq2SeqTrainer {
     this.config = config;
     const { encoder: ec, decoder: dc, attention: at } = config;
     check(dc.layers === 1, 'MODEL', `seq2seq training: a decoder of ${dc.layers} layers is not supported yet (one layer)`);
-    check(!config.tiedEmbeddings, 'MODEL', 'seq2seq training: tied embeddings are not supported yet');
     const dim = (name: string, i: number) => {
       const t = weights.get(name);
       if (!t) throw new LstmWasmError('MODEL', `the state dict has no '${name}'`);
@@ -86,6 +85,17 @@ export class Seq2SeqTrainer {
     const v = bahdanau || concat ? lin(`${p}.v`, 1, A) : undefined;
     const combine = luong ? lin('decoder.combine', Hd, Denc + Hd) : undefined;
     const out = lin('decoder.out', Vt, F);
+    const tied = config.tiedEmbeddings;
+    if (tied) {
+      // one parameter, both gradients added into it; a state dict may also hold it as decoder.out.weight (the same values)
+      out.weightName = 'decoder.embedding.weight';
+      const a = weights.get('decoder.out.weight'), e = weights.get('decoder.embedding.weight');
+      if (a && e) {
+        const i = a.data.findIndex((x, j) => x !== e.data[j]);
+        check(a.data.length === e.data.length && i < 0, 'MODEL', `tied_embeddings is true but 'decoder.out.weight' differs from the target embedding at flat index ${i}`);
+      }
+      weights.delete('decoder.out.weight');
+    }
 
     const none = () => {};
     const specsOf = (...ls: (Linear | undefined)[]) => ls.flatMap((l) => (l ? l.specs() : []));
@@ -93,7 +103,8 @@ export class Seq2SeqTrainer {
       { name: 'encoder.embedding.weight', dims: [Vs, ec.embeddingSize], init: none },
       ...enc.specs(),
       ...specsOf(bridgeH, bridgeC),
-      { name: 'decoder.embedding.weight', dims: [Vt, Et], init: none },
+      // tied: rows padded to 16 as the output layer's panels read them (ids never reach the pad rows)
+      { name: 'decoder.embedding.weight', dims: [Vt, Et], ...(tied ? { groups: 1, size: Vt, padded: Math.ceil(Vt / 16) * 16 } : {}), init: none },
       ...dec.specs(),
       ...(concat ? [{ name: `${p}.W.weight`, dims: [A, Hd + Denc], groups: 1, size: A, padded: Math.ceil(A / 16) * 16, init: none },
         ...(key!.bias ? [{ name: `${p}.W.bias`, dims: [A], init: none }] : []), ...v!.specs()] : specsOf(query, key, v)),
