@@ -108,28 +108,30 @@ export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; t
   core.gather_f32(xenc, st.ptr(p.srcEmb), srcIds, 1, z.Vs, Es, S * B);
   const memory = p.enc.forward(run, { seq: true, ptr: xenc, T: S, B, F: Es }).ptr;
 
-  // bridge: the last layer's final [fwd; bwd] states to the decoder's initial states
-  const catH = alloc(B * Denc * 4, 'encoder final h'), catC = alloc(B * Denc * 4, 'encoder final c');
-  const hs = alloc((T + 1) * B * Hd * 4, 'decoder states'), cs = alloc((T + 1) * B * Hd * 4, 'decoder cells');
-  const L = cfg.encoder.layers;
+  // bridge: encoder layer l's final [fwd; bwd] states to decoder layer l's initial states (a bridge needs L = Ld)
+  const L = cfg.encoder.layers, Ld = cfg.decoder.layers, LB = Ld * B;
+  const catH = alloc(L * B * Denc * 4, 'encoder final h'), catC = alloc(L * B * Denc * 4, 'encoder final c');
+  const hs = alloc((T + 1) * LB * Hd * 4, 'decoder states'), cs = alloc((T + 1) * LB * Hd * 4, 'decoder cells');
   const cat = (dst: number, src: number) => {
-    const o = rt.f32(dst, B * Denc), s = rt.f32(src, L * D * B * He);
-    for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) o.set(s.subarray((((L - 1) * D + d) * B + b) * He, (((L - 1) * D + d) * B + b + 1) * He), b * Denc + d * He);
+    const o = rt.f32(dst, L * B * Denc), s = rt.f32(src, L * D * B * He);
+    for (let l = 0; l < L; l++) {
+      for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) o.set(s.subarray(((l * D + d) * B + b) * He, ((l * D + d) * B + b + 1) * He), (l * B + b) * Denc + d * He);
+    }
   };
   const fin = p.enc.finalStates();
   cat(catH, fin.h);
   if (fin.c) cat(catC, fin.c);
-  rt.f32(hs, (T + 1) * B * Hd).fill(0);
-  rt.f32(cs, (T + 1) * B * Hd).fill(0);
+  rt.f32(hs, (T + 1) * LB * Hd).fill(0);
+  rt.f32(cs, (T + 1) * LB * Hd).fill(0);
   if (cfg.bridge === 'copy') {
-    rt.f32(hs, B * Hd).set(rt.f32(catH, B * Denc));
-    if (lstm) rt.f32(cs, B * Hd).set(rt.f32(catC, B * Denc));
+    rt.f32(hs, LB * Hd).set(rt.f32(catH, LB * Denc));
+    if (lstm) rt.f32(cs, LB * Hd).set(rt.f32(catC, LB * Denc));
   } else if (cfg.bridge === 'linear') {
-    p.bridgeH!.forward(core, st, hs, Hd, catH, Denc, B);
-    core.act_f32(k.ACT_TANH, hs, hs, B * Hd, 0, 0);
+    p.bridgeH!.forward(core, st, hs, Hd, catH, Denc, LB);
+    core.act_f32(k.ACT_TANH, hs, hs, LB * Hd, 0, 0);
     if (lstm) {
-      p.bridgeC!.forward(core, st, cs, Hd, catC, Denc, B);
-      core.act_f32(k.ACT_TANH, cs, cs, B * Hd, 0, 0);
+      p.bridgeC!.forward(core, st, cs, Hd, catC, Denc, LB);
+      core.act_f32(k.ACT_TANH, cs, cs, LB * Hd, 0, 0);
     }
   }
 
@@ -152,9 +154,8 @@ export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; t
   const scores = alloc(S * 4, 'scores'), w = alloc(T * B * S * 4, 'attention weights');
   const catW = bahdanau ? Denc : Denc + Hd;
   const catBuf = alloc(T * B * catW * 4, bahdanau ? 'contexts' : '[context; h]');
-  const outIn = bahdanau && cfg.decoder.output === 'hidden' ? hs + B * Hd * 4 : alloc(T * B * F * 4, 'output layer input');
-  const dir = p.dec.dirs[0];
-  const ws = alloc(core.train_workspace_bytes(lstm ? k.CELL_LSTM : k.CELL_GRU, p.dec.HP, 0, B, 1, Kin), 'decoder workspace');
+  const outIn = alloc(T * B * F * 4, 'output layer input');
+  const ws = alloc(core.train_workspace_bytes(lstm ? k.CELL_LSTM : k.CELL_GRU, p.dec.HP, 0, B, 1, Math.max(Kin, Hd)), 'decoder workspace');
   const MP = p.dec.G * p.dec.HP, HS = p.dec.HS, HP = p.dec.HP;
   const steps: { io: number; tb: number }[] = [];
   const rowsCopy = (dst: number, ldd: number, src: number, lds: number, n: number, cols: number) => {
@@ -171,40 +172,45 @@ export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; t
       core.attn_context_f32(ctx, wt, memory + b * Denc * 4, lens[b], Denc, B * Denc);
     }
   };
+  // hs, cs (T+1, Ld, B, Hd): layer l's state after step t at hs + ((t*Ld + l)*B)*Hd*4
+  const at = (base: number, t: number, l: number) => base + (t * Ld + l) * B * Hd * 4;
   for (let t = 0; t < T; t++) {
-    const hPrev = hs + t * B * Hd * 4, hNext = hs + (t + 1) * B * Hd * 4;
+    const hPrev = at(hs, t, Ld - 1), hNext = at(hs, t + 1, Ld - 1); // the top layer's: what attention reads
     if (bahdanau) {
       p.query!.forward(core, st, qp + t * B * A * 4, A, hPrev, Hd, B);
       attend(t, 0, 0);
       rowsCopy(xdec + (t * B * Kin + Et) * 4, Kin, catBuf + t * B * catW * 4, catW, B, Denc);
     }
-    // one decoder step: the training forward kernel over a sequence of one step, from hs[t] to hs[t+1]
-    const io = alloc(k.IO_WORDS * 4, 'io block'), tb = alloc(k.TB_WORDS * 4, 'train block');
-    const gates = alloc(B * MP * 4, 'gates'), hprev = alloc(B * HS * 4, 'states');
-    const cprev = lstm ? alloc(B * HP * 4, 'cells') : 0, tanhc = lstm ? alloc(B * HP * 4, 'tanh(c)') : 0;
-    const nl = lstm ? 0 : alloc(B * HP * 4, 'gru n');
-    const iw = rt.i32(io, k.IO_WORDS);
-    iw.fill(0);
-    iw[k.IO_T] = 1;
-    iw[k.IO_B] = B;
-    iw[k.IO_X] = xdec + t * B * Kin * 4;
-    iw[k.IO_XST] = B * Kin;
-    iw[k.IO_XSB] = Kin;
-    iw[k.IO_H0] = hPrev;
-    iw[k.IO_C0] = lstm ? cs + t * B * Hd * 4 : 0;
-    iw[k.IO_HN] = hNext;
-    iw[k.IO_CN] = lstm ? cs + (t + 1) * B * Hd * 4 : 0;
-    iw[k.IO_HSB] = Hd;
-    iw[k.IO_CSB] = Hd;
-    const tw = rt.i32(tb, k.TB_WORDS);
-    tw.fill(0);
-    tw[k.TB_GATES] = gates;
-    tw[k.TB_HPREV] = hprev;
-    tw[k.TB_CPREV] = cprev;
-    tw[k.TB_TANHC] = tanhc;
-    tw[k.TB_NL] = nl;
-    core.recurrent_train_fwd_f32(dir.spec, io, tb, ws);
-    steps.push({ io, tb });
+    // one decoder step, layer by layer: the training forward kernel over a sequence of one step, from hs[t] to hs[t+1]
+    for (let l = 0; l < Ld; l++) {
+      const I = l ? Hd : Kin;
+      const io = alloc(k.IO_WORDS * 4, 'io block'), tb = alloc(k.TB_WORDS * 4, 'train block');
+      const gates = alloc(B * MP * 4, 'gates'), hprev = alloc(B * HS * 4, 'states');
+      const cprev = lstm ? alloc(B * HP * 4, 'cells') : 0, tanhc = lstm ? alloc(B * HP * 4, 'tanh(c)') : 0;
+      const nl = lstm ? 0 : alloc(B * HP * 4, 'gru n');
+      const iw = rt.i32(io, k.IO_WORDS);
+      iw.fill(0);
+      iw[k.IO_T] = 1;
+      iw[k.IO_B] = B;
+      iw[k.IO_X] = l ? at(hs, t + 1, l - 1) : xdec + t * B * Kin * 4;
+      iw[k.IO_XST] = B * I;
+      iw[k.IO_XSB] = I;
+      iw[k.IO_H0] = at(hs, t, l);
+      iw[k.IO_C0] = lstm ? at(cs, t, l) : 0;
+      iw[k.IO_HN] = at(hs, t + 1, l);
+      iw[k.IO_CN] = lstm ? at(cs, t + 1, l) : 0;
+      iw[k.IO_HSB] = Hd;
+      iw[k.IO_CSB] = Hd;
+      const tw = rt.i32(tb, k.TB_WORDS);
+      tw.fill(0);
+      tw[k.TB_GATES] = gates;
+      tw[k.TB_HPREV] = hprev;
+      tw[k.TB_CPREV] = cprev;
+      tw[k.TB_TANHC] = tanhc;
+      tw[k.TB_NL] = nl;
+      core.recurrent_train_fwd_f32(p.dec.dirs[l].spec, io, tb, ws);
+      steps.push({ io, tb });
+    }
     if (!bahdanau) {
       if (additive) p.query!.forward(core, st, qp + t * B * A * 4, A, hNext, Hd, B); // concat: W_h h
       attend(t, hNext, Hd);
@@ -213,9 +219,9 @@ export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; t
       p.combine!.forward(core, st, feed, Hd, ct, catW, B);
       core.act_f32(k.ACT_TANH, feed, feed, B * Hd, 0, 0);
       if (feeding && t + 1 < T) rowsCopy(xdec + ((t + 1) * B * Kin + Et) * 4, Kin, feed, Hd, B, Hd);
-    } else if (cfg.decoder.output === 'hidden_context') {
+    } else {
       rowsCopy(outIn + t * B * F * 4, F, hNext, Hd, B, Hd);
-      rowsCopy(outIn + (t * B * F + Hd) * 4, F, catBuf + t * B * catW * 4, catW, B, Denc);
+      if (cfg.decoder.output === 'hidden_context') rowsCopy(outIn + (t * B * F + Hd) * 4, F, catBuf + t * B * catW * 4, catW, B, Denc);
     }
   }
   const logits = alloc(T * B * Vt * 4, 'logits');
@@ -239,8 +245,8 @@ export function teacherBackward(p: Parts, tp: Tape): void {
   const lstm = cfg.decoder.cell === 'lstm', bahdanau = cfg.attention.kind === 'bahdanau', feeding = !bahdanau && cfg.decoder.inputFeeding;
   const additive = bahdanau || cfg.attention.kind === 'concat';
   const catW = bahdanau ? Denc : Denc + Hd;
-  const dir = p.dec.dirs[0];
-  const MP = p.dec.G * p.dec.HP;
+  const MP = p.dec.G * p.dec.HP, L = cfg.encoder.layers, Ld = cfg.decoder.layers, LB = Ld * B;
+  const at = (base: number, t: number, l: number) => base + (t * Ld + l) * B * Hd * 4;
 
   // output layer
   const dOut = alloc(T * B * F * 4, 'd output layer input');
@@ -248,29 +254,32 @@ export function teacherBackward(p: Parts, tp: Tape): void {
 
   const dxdec = alloc(T * B * Kin * 4, 'd decoder inputs'), dmem = alloc(S * B * Denc * 4, 'd memory');
   const dkeys = p.key ? alloc(S * B * K * 4, 'd keys') : dmem;
-  const dh = alloc(B * Hd * 4, 'd h'), dc = alloc(B * Hd * 4, 'd c'), dq = alloc(B * Math.max(Hd, A) * 4, 'd query');
+  // dh, dc (Ld, B, Hd): d loss / d each layer's state, carried back through the steps; dxl (B, Hd): d a layer's input
+  const dh = alloc(LB * Hd * 4, 'd h'), dc = alloc(LB * Hd * 4, 'd c'), dq = alloc(B * Math.max(Hd, A) * 4, 'd query');
+  const dxl = alloc(B * Hd * 4, 'd layer input'), dhTop = dh + (Ld - 1) * B * Hd * 4;
   const ds = alloc(S * 4, 'd scores'), dcat = alloc(B * catW * 4, 'd [context; h]');
   const dgx = alloc(B * MP * 4, 'gate gradients'), dgh = !lstm ? alloc(B * MP * 4, 'recurrent gate gradients') : 0;
   rt.f32(dxdec, T * B * Kin).fill(0);
   rt.f32(dmem, S * B * Denc).fill(0);
   if (dkeys !== dmem) rt.f32(dkeys, S * B * K).fill(0);
-  rt.f32(dh, B * Hd).fill(0);
-  rt.f32(dc, B * Hd).fill(0);
+  rt.f32(dh, LB * Hd).fill(0);
+  rt.f32(dc, LB * Hd).fill(0);
   const addRows = (dst: number, ldd: number, src: number, lds: number, n: number, cols: number) => {
     const a = rt.f32(dst, (n - 1) * ldd + cols), s = rt.f32(src, (n - 1) * lds + cols);
     for (let r = 0; r < n; r++) for (let j = 0; j < cols; j++) a[r * ldd + j] += s[r * lds + j];
   };
-  const cellBack = (t: number) => {
-    const tw = rt.i32(tp.steps[t].tb, k.TB_WORDS);
+  const cellBack = (t: number, l: number) => {
+    const dir = p.dec.dirs[l], step = tp.steps[t * Ld + l], dhl = dh + l * B * Hd * 4, dcl = dc + l * B * Hd * 4;
+    const tw = rt.i32(step.tb, k.TB_WORDS);
     tw[k.TB_DGX] = dgx;
     tw[k.TB_DGH] = dgh;
     tw[k.TB_DY] = 0;
-    tw[k.TB_DHN] = dh;
-    tw[k.TB_DCN] = lstm ? dc : 0;
-    tw[k.TB_DH0] = dh;
-    tw[k.TB_DC0] = lstm ? dc : 0;
-    tw[k.TB_DX] = dxdec + t * B * Kin * 4;
-    tw[k.TB_DXSB] = Kin;
+    tw[k.TB_DHN] = dhl;
+    tw[k.TB_DCN] = lstm ? dcl : 0;
+    tw[k.TB_DH0] = dhl;
+    tw[k.TB_DC0] = lstm ? dcl : 0;
+    tw[k.TB_DX] = l ? dxl : dxdec + t * B * Kin * 4;
+    tw[k.TB_DXSB] = l ? Hd : Kin;
     tw[k.TB_DXACC] = 0;
     tw[k.TB_WXT] = dir.wxT;
     tw[k.TB_WHT] = dir.whT;
@@ -281,7 +290,14 @@ export function teacherBackward(p: Parts, tp: Tape): void {
     tw[k.TB_GBX] = st.gptr(dir.bx);
     tw[k.TB_GBH] = st.gptr(dir.bh);
     tw[k.TB_GWR] = 0;
-    core.recurrent_bwd_f32(dir.spec, tp.steps[t].io, tp.steps[t].tb, tp.ws);
+    core.recurrent_bwd_f32(dir.spec, step.io, step.tb, tp.ws);
+  };
+  // one step's layers from the top down: layer l's input was layer l-1's new state
+  const cellsBack = (t: number) => {
+    for (let l = Ld - 1; l >= 0; l--) {
+      cellBack(t, l);
+      if (l) core.add_f32(dh + (l - 1) * B * Hd * 4, dxl, B * Hd);
+    }
   };
   // context and softmax back to the scores, then through the score function to the query and the keys
   const attendBack = (t: number, dctx: number, ldctx: number, q: number, qld: number) => {
@@ -297,7 +313,7 @@ export function teacherBackward(p: Parts, tp: Tape): void {
     }
   };
   for (let t = T - 1; t >= 0; t--) {
-    const hNext = hs + (t + 1) * B * Hd * 4, hPrev = hs + t * B * Hd * 4;
+    const hNext = at(hs, t + 1, Ld - 1), hPrev = at(hs, t, Ld - 1);
     if (!bahdanau) {
       // d feed: from the output layer, and from the next step's input (input feeding)
       const dfeed = dOut + t * B * Hd * 4, feed = outIn + t * B * Hd * 4;
@@ -306,13 +322,13 @@ export function teacherBackward(p: Parts, tp: Tape): void {
       p.combine!.backward(run, st, dfeed, tp.cat + t * B * catW * 4, catW, B, dcat, false);
       rt.f32(dq, B * Math.max(Hd, A)).fill(0);
       attendBack(t, dcat, catW, hNext, Hd);
-      addRows(dh, Hd, dcat + Denc * 4, catW, B, Hd);
-      if (additive) p.query!.backward(run, st, dq, hNext, Hd, B, dh, true); // concat: through W_h
-      else core.add_f32(dh, dq, B * Hd);
-      cellBack(t);
+      addRows(dhTop, Hd, dcat + Denc * 4, catW, B, Hd);
+      if (additive) p.query!.backward(run, st, dq, hNext, Hd, B, dhTop, true); // concat: through W_h
+      else core.add_f32(dhTop, dq, B * Hd);
+      cellsBack(t);
     } else {
-      addRows(dh, Hd, dOut + t * B * F * 4, F, B, Hd);
-      cellBack(t);
+      addRows(dhTop, Hd, dOut + t * B * F * 4, F, B, Hd);
+      cellsBack(t);
       // d context: from the cell's input, and from the output layer ([h; ctx])
       const dctx = dcat;
       rt.f32(dctx, B * Denc).fill(0);
@@ -320,31 +336,32 @@ export function teacherBackward(p: Parts, tp: Tape): void {
       if (cfg.decoder.output === 'hidden_context') addRows(dctx, Denc, dOut + (t * B * F + Hd) * 4, F, B, Denc);
       rt.f32(dq, B * A).fill(0);
       attendBack(t, dctx, Denc, 0, 0);
-      p.query!.backward(run, st, dq, hPrev, Hd, B, dh, true);
+      p.query!.backward(run, st, dq, hPrev, Hd, B, dhTop, true);
     }
   }
   if (p.key) p.key.backward(run, st, dkeys, memory, Denc, S * B, dmem, true);
 
-  // bridge back to the encoder's final states
-  const L = cfg.encoder.layers;
+  // bridge back to the encoder's final states (layer l's from decoder layer l's)
   const dhN = alloc(L * D * B * He * 4, 'd encoder h_n'), dcN = lstm ? alloc(L * D * B * He * 4, 'd encoder c_n') : 0;
   rt.f32(dhN, L * D * B * He).fill(0);
   if (dcN) rt.f32(dcN, L * D * B * He).fill(0);
   const split = (dst: number, src: number) => {
-    const o = rt.f32(dst, L * D * B * He), s = rt.f32(src, B * Denc);
-    for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) o.set(s.subarray(b * Denc + d * He, b * Denc + (d + 1) * He), (((L - 1) * D + d) * B + b) * He);
+    const o = rt.f32(dst, L * D * B * He), s = rt.f32(src, L * B * Denc);
+    for (let l = 0; l < L; l++) {
+      for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) o.set(s.subarray((l * B + b) * Denc + d * He, (l * B + b) * Denc + (d + 1) * He), ((l * D + d) * B + b) * He);
+    }
   };
   if (cfg.bridge === 'copy') {
     split(dhN, dh);
     if (dcN) split(dcN, dc);
   } else if (cfg.bridge === 'linear') {
-    const dcat2 = alloc(B * Denc * 4, 'd encoder final state');
-    core.act_bwd_f32(k.ACT_TANH, dh, dh, hs, B * Hd);
-    p.bridgeH!.backward(run, st, dh, tp.catH, Denc, B, dcat2, false);
+    const dcat2 = alloc(LB * Denc * 4, 'd encoder final state');
+    core.act_bwd_f32(k.ACT_TANH, dh, dh, hs, LB * Hd);
+    p.bridgeH!.backward(run, st, dh, tp.catH, Denc, LB, dcat2, false);
     split(dhN, dcat2);
     if (lstm) {
-      core.act_bwd_f32(k.ACT_TANH, dc, dc, cs, B * Hd);
-      p.bridgeC!.backward(run, st, dc, tp.catC, Denc, B, dcat2, false);
+      core.act_bwd_f32(k.ACT_TANH, dc, dc, cs, LB * Hd);
+      p.bridgeC!.backward(run, st, dc, tp.catC, Denc, LB, dcat2, false);
       split(dcN, dcat2);
     }
   }

@@ -33,8 +33,8 @@ export interface Seq2SeqTrainFiles {
  * An encoder-decoder (seq2seq.json + PyTorch state dict, the reference module's names) being trained with teacher forcing:
  * loss(batch) runs the forward pass, backward() adds d(mean cross-entropy)/d(every weight) to the gradients, step() applies
  * an optimizer of lstm-wasm/train (clipGradNorm(trainer, …) clips). Supported: (Bi)LSTM/GRU encoders of any depth, bridges
- * none/copy/linear, a one-layer LSTM/GRU decoder (nn.LSTM / nn.GRU names) with dot, general, concat or Bahdanau attention,
- * input feeding, tied target embeddings; not yet stacked decoders (refused with a MODEL error).
+ * none/copy/linear, a stacked LSTM/GRU decoder (nn.LSTM / nn.GRU names) with dot, general, concat or Bahdanau attention,
+ * input feeding, tied target embeddings.
  */
 export class Seq2SeqTrainer {
   readonly config: Seq2SeqConfig;
@@ -54,7 +54,6 @@ export class Seq2SeqTrainer {
     this.json = json;
     this.config = config;
     const { encoder: ec, decoder: dc, attention: at } = config;
-    check(dc.layers === 1, 'MODEL', `seq2seq training: a decoder of ${dc.layers} layers is not supported yet (one layer)`);
     const dim = (name: string, i: number) => {
       const t = weights.get(name);
       if (!t) throw new LstmWasmError('MODEL', `the state dict has no '${name}'`);
@@ -72,7 +71,7 @@ export class Seq2SeqTrainer {
       type: 'recurrent', cell, name, hidden, layers, bidirectional, projSize: 0, dropout: 0, output: 'sequence', nonlinearity: 'tanh', resetAfter: true,
     });
     const enc = new RecurrentImpl(rt, this.core, rc(ec.cell, He, ec.layers, ec.bidirectional, 'encoder.rnn'), 'encoder.rnn', ec.embeddingSize, rng);
-    const dec = new RecurrentImpl(rt, this.core, rc(dc.cell, Hd, 1, false, 'decoder.rnn'), 'decoder.rnn', Kin, rng);
+    const dec = new RecurrentImpl(rt, this.core, rc(dc.cell, Hd, dc.layers, false, 'decoder.rnn'), 'decoder.rnn', Kin, rng);
     const lin = (name: string, O: number, I: number, bias = weights.has(`${name}.bias`)) => new Linear(name, O, I, bias);
     const linear = config.bridge === 'linear', lstm = dc.cell === 'lstm', p = 'decoder.attention';
     const bridgeH = linear ? lin('bridge.h', Hd, Denc) : undefined;
@@ -111,7 +110,10 @@ export class Seq2SeqTrainer {
       ...specsOf(combine, out),
     ];
     const names = new Set(specs.map((s) => s.name));
-    for (const name of weights.keys()) check(names.has(name), 'MODEL', `the state dict has '${name}', which this seq2seq.json's model does not have`);
+    for (const name of weights.keys()) {
+      check(names.has(name), 'MODEL', `the state dict has '${name}', which this seq2seq.json's model does not have; seq2seq training reads the ` +
+        `reference module's names (test/fixtures/seq2seq_torch.py: nn.LSTM / nn.GRU modules, not nn.LSTMCell or renamed tutorial layers)`);
+    }
     for (const s of specs) {
       const t = weights.get(s.name);
       if (!t) throw new LstmWasmError('MODEL', `the state dict has no '${s.name}' ${fmtDims(s.dims)}`);
