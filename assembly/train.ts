@@ -4,6 +4,7 @@
 export * from './index';
 export { recurrent_train_fwd_f32 } from './seq_train';
 export { recurrent_bwd_f32, train_workspace_bytes } from './seq_bwd';
+export { attn_additive_bwd_f32, attn_context_bwd_f32, attn_dot_bwd_f32 } from './attention_bwd';
 export { colsum_add_f32, pack_cols16_f32, transpose_f32, wgrad_f32, wgrad_t_f32 } from './train/wgrad';
 export { gemm_blocked_f32 } from './train/gemm_blocked';
 export { bce_logits_f32, mse_f32, softmax_xent_f32 } from './train/loss';

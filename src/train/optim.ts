@@ -2,7 +2,14 @@
 // clipping as torch.nn.utils (by global norm, by value), and learning-rate schedules. One kernel call per update
 // covers every parameter: they sit in one flat block (params.ts).
 import { check } from '../errors.js';
-import type { Network } from './network.js';
+import type { TrainCore } from './core.js';
+import type { ParamStore } from './params.js';
+
+/** What the optimizers and clipping read: parameters in one flat block, and the kernels (a Network, a Seq2SeqTrainer). */
+export interface Trainable {
+  readonly params: ParamStore;
+  readonly core: TrainCore;
+}
 
 /** Learning rate at optimizer step `step` (0-based) from the base rate. */
 export type Schedule = (step: number, baseLr: number) => number;
@@ -14,7 +21,7 @@ export interface Optimizer {
   /** Steps taken so far. */
   readonly steps: number;
   /** Updates the network's weights from its gradients, at learning rate `lr` (default: this.lr). */
-  step(net: Network, lr?: number): void;
+  step(net: Trainable, lr?: number): void;
 }
 
 const f = Math.fround;
@@ -28,10 +35,10 @@ function known(opts: object, keys: string[], what: string) {
 abstract class Base implements Optimizer {
   abstract readonly type: 'sgd' | 'adam' | 'adamw';
   steps = 0;
-  private net: Network | undefined;
+  private net: Trainable | undefined;
   constructor(public lr: number) {}
 
-  step(net: Network, lr = this.lr): void {
+  step(net: Trainable, lr = this.lr): void {
     check(this.net === undefined || this.net === net, 'OPTION', 'an optimizer keeps state for one network; create another for this one');
     if (!this.net) net.params.resetState(); // a new optimizer starts from zero moments
     this.net = net;
@@ -40,7 +47,7 @@ abstract class Base implements Optimizer {
     net.params.version++;
   }
 
-  protected abstract update(net: Network, lr: number): void;
+  protected abstract update(net: Trainable, lr: number): void;
 }
 
 class SGD extends Base {
@@ -49,7 +56,7 @@ class SGD extends Base {
     super(lr);
   }
 
-  protected update(net: Network, lr: number): void {
+  protected update(net: Trainable, lr: number): void {
     const p = net.params;
     net.core.sgd_f32(p.values, p.grads, p.state1, p.trainable, f(lr), f(this.momentum), f(1 - this.dampening), f(this.weightDecay),
       this.nesterov ? 1 : 0, this.steps === 0 ? 1 : 0);
@@ -61,7 +68,7 @@ class Adam extends Base {
     super(lr);
   }
 
-  protected update(net: Network, lr: number): void {
+  protected update(net: Trainable, lr: number): void {
     const p = net.params, t = this.steps + 1, [b1, b2] = this.betas;
     // as PyTorch: the bias corrections in float64, then each scalar rounded to float32 where a float32 kernel uses it
     const step = lr / (1 - b1 ** t), bc2 = Math.sqrt(1 - b2 ** t);
@@ -120,7 +127,7 @@ export function adamw(opts: AdamOptions = {}): Optimizer {
 }
 
 /** The global L2 norm of all gradients, as torch.nn.utils.clip_grad_norm_ computes it (float32 result). */
-export function gradNorm(net: Network): number {
+export function gradNorm(net: Trainable): number {
   return f(Math.sqrt(net.core.sumsq_f32(net.params.grads, net.params.trainable)));
 }
 
@@ -128,7 +135,7 @@ export function gradNorm(net: Network): number {
  * torch.nn.utils.clip_grad_norm_(max_norm): scales every gradient by min(1, max_norm / (norm + 1e-6)), in float32 as
  * PyTorch does; returns the norm before clipping.
  */
-export function clipGradNorm(net: Network, maxNorm: number): number {
+export function clipGradNorm(net: Trainable, maxNorm: number): number {
   check(typeof maxNorm === 'number' && maxNorm > 0, 'OPTION', `clipNorm must be a positive number, got ${String(maxNorm)}`);
   const total = gradNorm(net);
   const coef = Math.min(f(f(maxNorm) / f(total + f(1e-6))), 1);
@@ -137,7 +144,7 @@ export function clipGradNorm(net: Network, maxNorm: number): number {
 }
 
 /** torch.nn.utils.clip_grad_value_(v): every gradient clamped to [-v, v]. */
-export function clipGradValue(net: Network, v: number): void {
+export function clipGradValue(net: Trainable, v: number): void {
   check(typeof v === 'number' && v > 0, 'OPTION', `clipValue must be a positive number, got ${String(v)}`);
   net.core.clamp_f32(net.params.grads, net.params.trainable, f(-v), f(v));
 }

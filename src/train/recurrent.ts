@@ -22,6 +22,8 @@ interface Dir {
   io: number; tb: number;
 }
 
+export type { Dir as RecurrentDir };
+
 /** The final states of a run, kept on the host to start the next one (truncated BPTT). */
 export interface CarriedState {
   B: number;
@@ -34,7 +36,8 @@ export class RecurrentImpl implements LayerImpl {
   readonly outSeq: boolean;
   readonly G: number; readonly H: number; readonly P: number; readonly D: number; readonly L: number;
   readonly HP: number; readonly PP: number; readonly HS: number;
-  private dirs: Dir[] = [];
+  /** One per layer and direction (layer-major); seq2seq's decoder runs its single direction one step at a time. */
+  readonly dirs: Dir[] = [];
   private store!: ParamStore;
   // this run
   private ys: number[] = []; // output of each layer (T, B, D*P)
@@ -43,6 +46,13 @@ export class RecurrentImpl implements LayerImpl {
   /** Set to carry states across runs (truncated BPTT): each run starts from the state the last one ended in. */
   carry: CarriedState | undefined;
   keepState = false;
+  /** Gradients on the final states, d h_n (L*D, B, P) and d c_n (L*D, B, H) in wasm (0: none), read by the next backward. */
+  finalGrad: { h: number; c: number } | undefined;
+
+  /** This run's final states in wasm: h_n (L*D, B, P), c_n (L*D, B, H) (LSTM; else 0). */
+  finalStates(): { h: number; c: number } {
+    return { h: this.hN, c: this.cN };
+  }
 
   constructor(private readonly rt: Runtime, private readonly core: TrainCore, readonly cfg: RecurrentConfig, readonly name: string,
     readonly inputSize: number, private readonly rng: Rng) {
@@ -286,7 +296,9 @@ export class RecurrentImpl implements LayerImpl {
         tb[k.TB_DY] = dy ? dy + d * P * 4 : 0;
         tb[k.TB_DYST] = B * F;
         tb[k.TB_DYSB] = F;
-        tb[k.TB_DHN] = dhN && l === L - 1 ? dhN + s * B * P * 4 : 0;
+        const fg = this.finalGrad;
+        tb[k.TB_DHN] = fg?.h ? fg.h + s * B * P * 4 : dhN && l === L - 1 ? dhN + s * B * P * 4 : 0;
+        tb[k.TB_DCN] = fg?.c ? fg.c + s * B * this.H * 4 : 0;
         tb[k.TB_DX] = dx;
         tb[k.TB_DXSB] = I;
         tb[k.TB_DXACC] = d > 0 ? 1 : 0;
