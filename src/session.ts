@@ -6,7 +6,7 @@ import { type ByteSource, readBytes } from './io.js';
 import { Executor, type Feeds } from './model/exec.js';
 import type { RecurrentState } from './model/state.js';
 import type { Model, ValueInfo } from './model/types.js';
-import { Runtime, type WasmSource } from './runtime.js';
+import { Runtime, type WasmSource, compileCore } from './runtime.js';
 import type { Tensor } from './tensor.js';
 
 export interface SessionOptions extends LoadOptions {
@@ -84,11 +84,13 @@ export class InferenceSession {
     checkOptions(options);
     const name = typeof model === 'string' ? model : model instanceof URL ? model.href : 'model';
     if (!isModel(model)) prefetchImporter(name, options.format);
-    const [m, rt] = await Promise.all([
+    // the core compiles while the model loads; its instance (and wasm memory) only once the model is good, so a
+    // malformed file costs no memory
+    const [m, module] = await Promise.all([
       isModel(model) ? model : readBytes(model).then((b) => loadModel(b, options, name)),
-      Runtime.create(options.wasm),
+      compileCore(options.wasm),
     ]);
-    return new InferenceSession(rt, m, options);
+    return new InferenceSession(await Runtime.create(module), m, options);
   }
 
   private live(): Executor {
