@@ -16,7 +16,8 @@ const CHUNK_ROWS: i32 = 64;
   return B >= CHUNK_ROWS ? 1 : CHUNK_ROWS / B;
 }
 
-@inline function state_width(spec: usize): i32 {
+/** Width of the state rows: the projection's padded rows when the LSTM projects, else the padded hidden size. */
+@inline export function state_width(spec: usize): i32 {
   const pp = spec_i32(spec, SPEC_PP);
   return pp > 0 ? pp : spec_i32(spec, SPEC_HP);
 }
@@ -31,12 +32,40 @@ export function recurrent_workspace_bytes(kind: i32, HP: i32, PP: i32, B: i32, K
   return (<f64>chunk_steps(B) * b * mp + b * mp + 2 * b * hs + 2 * b * hp) * 4 + Math.ceil(b / 4) * 16 + <f64>product_scratch_bytes(K);
 }
 
-@inline function io(blk: usize, field: i32): i32 {
+/** A field of a run's io block (IO_*). */
+@inline export function io(blk: usize, field: i32): i32 {
   return load<i32>(blk + (<usize>field << 2));
 }
 
-@inline function copy_f32(dst: usize, src: usize, n: i32): void {
+@inline export function copy_f32(dst: usize, src: usize, n: i32): void {
   memory.copy(dst, src, <usize>n << 2);
+}
+
+/** The starting state: h0 and c0, when the io block gives them, into the rows hp (B, HS) and c (B, HP). */
+@inline export function read_initial_state(blk: usize, kind: i32, B: i32, hp: usize, c: usize, HS: i32, HP: i32, P: i32, H: i32, hsb: i32, csb: i32): void {
+  const h0 = <usize>io(blk, IO_H0), c0 = <usize>io(blk, IO_C0);
+  for (let b = 0; b < B; b++) {
+    if (h0) copy_f32(hp + <usize>b * HS * 4, h0 + <usize>b * hsb * 4, P);
+    if (c0 && kind == CELL_LSTM) copy_f32(c + <usize>b * HP * 4, c0 + <usize>b * csb * 4, H);
+  }
+}
+
+/** y(t, b) = h_t(b) for the nact items listed in act (i32). */
+@inline export function write_active_y(y: usize, act: usize, nact: i32, t: i32, yst: i32, ysb: i32, hn: usize, HS: i32, P: i32): void {
+  if (!y) return;
+  for (let q = 0; q < nact; q++) {
+    const b = <usize>load<i32>(act + (<usize>q << 2));
+    copy_f32(y + (<usize>t * yst + b * ysb) * 4, hn + b * HS * 4, P);
+  }
+}
+
+/** h_n and c_n, when the io block asks for them, from the final rows hp and c. */
+@inline export function write_final_state(blk: usize, kind: i32, B: i32, hp: usize, c: usize, HS: i32, HP: i32, P: i32, H: i32, hsb: i32, csb: i32): void {
+  const hN = <usize>io(blk, IO_HN), cN = <usize>io(blk, IO_CN);
+  for (let b = 0; b < B; b++) {
+    if (hN) copy_f32(hN + <usize>b * hsb * 4, hp + <usize>b * HS * 4, P);
+    if (cN && kind == CELL_LSTM) copy_f32(cN + <usize>b * csb * 4, c + <usize>b * HP * 4, H);
+  }
 }
 
 /**
@@ -73,11 +102,7 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
 
   // initial state; padding lanes stay zero so they never feed NaN into a product
   memory.fill(hp, 0, b4 * (2 * <usize>HS + 2 * <usize>HP));
-  const h0 = <usize>io(blk, IO_H0), c0 = <usize>io(blk, IO_C0);
-  for (let b = 0; b < B; b++) {
-    if (h0) copy_f32(hp + <usize>b * HS * 4, h0 + <usize>b * hsb * 4, P);
-    if (c0 && kind == CELL_LSTM) copy_f32(c + <usize>b * HP * 4, c0 + <usize>b * csb * 4, H);
-  }
+  read_initial_state(blk, kind, B, hp, c, HS, HP, P, H, hsb, csb);
 
   const bias = spec_ptr(spec, SPEC_BIAS);
   for (let s0 = 0; s0 < T; s0 += TC) {
@@ -111,21 +136,12 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
       if (kind == CELL_LSTM) lstm_step(spec, act, nact, xpt, hp, hn, HS, c, gates, r, qs);
       else if (kind == CELL_GRU) gru_step(spec, act, nact, xpt, hp, hn, HS, gates, r, qs);
       else rnn_step(spec, act, nact, xpt, hp, hn, HS, gates, qs);
-      if (y) {
-        for (let q = 0; q < nact; q++) {
-          const b = <usize>load<i32>(act + (<usize>q << 2));
-          copy_f32(y + (<usize>t * yst + b * ysb) * 4, hn + b * HS * 4, P);
-        }
-      }
+      write_active_y(y, act, nact, t, yst, ysb, hn, HS, P);
       const swap = hp;
       hp = hn;
       hn = swap;
     }
   }
 
-  const hN = <usize>io(blk, IO_HN), cN = <usize>io(blk, IO_CN);
-  for (let b = 0; b < B; b++) {
-    if (hN) copy_f32(hN + <usize>b * hsb * 4, hp + <usize>b * HS * 4, P);
-    if (cN && kind == CELL_LSTM) copy_f32(cN + <usize>b * csb * 4, c + <usize>b * HP * 4, H);
-  }
+  write_final_state(blk, kind, B, hp, c, HS, HP, P, H, hsb, csb);
 }

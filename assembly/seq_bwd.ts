@@ -4,7 +4,8 @@ import { gemm_blocked_f32 } from './train/gemm_blocked';
 import { gru_bwd_step } from './gru_bwd';
 import { lstm_bwd_step } from './lstm_bwd';
 import { rnn_bwd_step } from './rnn_bwd';
-import { state_width, valid_at } from './seq_train';
+import { io, state_width } from './seq';
+import { valid_at } from './seq_train';
 import {
   CELL_GRU, CELL_LSTM, FLAG_LINEAR_BEFORE_RESET, FLAG_REVERSE, IO_B, IO_CSB, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB, SPEC_FLAGS,
   SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_WR, gates_of, spec_i32, spec_ptr,
@@ -14,10 +15,6 @@ import {
   TB_GBH, TB_GBX, TB_GWH, TB_GWR, TB_GWX, TB_HPREV, TB_INPROJ, TB_NL, TB_R, TB_TANHC, TB_WHT, TB_WHTN, TB_WRT, TB_WXT, tb_i32, tb_ptr,
 } from './train/spec';
 import { colsum_add_f32, transpose_f32, wgrad_t_f32 } from './train/wgrad';
-
-@inline function io(blk: usize, field: i32): i32 {
-  return load<i32>(blk + (<usize>field << 2));
-}
 
 @inline function r16(n: i32): i32 {
   return (n + 15) & ~15;

@@ -4,24 +4,13 @@ import { gru_step_train } from './gru_bwd';
 import { lstm_step } from './lstm';
 import { rnn_step } from './rnn';
 import {
-  CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB, IO_Y,
-  IO_YST, IO_YSB, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP, SPEC_WX, gates_of, spec_i32, spec_ptr,
+  CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_CSB, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB, IO_Y,
+  IO_YST, IO_YSB, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_WX, gates_of, spec_i32, spec_ptr,
 } from './spec';
+import { copy_f32, io, read_initial_state, state_width, write_active_y, write_final_state } from './seq';
 import { gemm_blocked_f32 } from './train/gemm_blocked';
 import { TB_CPREV, TB_GATES, TB_HPREV, TB_INPROJ, TB_NL, TB_TANHC, tb_i32, tb_ptr } from './train/spec';
 
-@inline function io(blk: usize, field: i32): i32 {
-  return load<i32>(blk + (<usize>field << 2));
-}
-
-@inline function copy_f32(dst: usize, src: usize, n: i32): void {
-  memory.copy(dst, src, <usize>n << 2);
-}
-
-@inline export function state_width(spec: usize): i32 {
-  const pp = spec_i32(spec, SPEC_PP);
-  return pp > 0 ? pp : spec_i32(spec, SPEC_HP);
-}
 
 /** Whether item b is still running at step t (lengths: i32 (B), or 0 for all T). */
 @inline export function valid_at(lens: usize, b: i32, t: i32): bool {
@@ -55,11 +44,7 @@ export function recurrent_train_fwd_f32(spec: usize, blk: usize, tb: usize, ws: 
   const r = c + b4 * HP;
   const act = r + b4 * HP;
   memory.fill(hp, 0, b4 * (2 * <usize>HS + 2 * <usize>HP));
-  const h0 = <usize>io(blk, IO_H0), c0 = <usize>io(blk, IO_C0);
-  for (let b = 0; b < B; b++) {
-    if (h0) copy_f32(hp + <usize>b * HS * 4, h0 + <usize>b * hsb * 4, P);
-    if (c0 && kind == CELL_LSTM) copy_f32(c + <usize>b * HP * 4, c0 + <usize>b * csb * 4, H);
-  }
+  read_initial_state(blk, kind, B, hp, c, HS, HP, P, H, hsb, csb);
 
   // gates(t, b) = bias + Wx @ x(t, b) for every step at once (float32 panels: training never quantizes); each step then
   // works on its rows in place (TB_INPROJ: the host has filled them)
@@ -95,20 +80,11 @@ export function recurrent_train_fwd_f32(spec: usize, blk: usize, tb: usize, ws: 
         copy_f32(g + b * MP * 4, hn + b * HS * 4, HP); // keep h_t: its derivative needs only h_t
       }
     }
-    if (y) {
-      for (let q = 0; q < nact; q++) {
-        const b = <usize>load<i32>(act + (<usize>q << 2));
-        copy_f32(y + (<usize>t * yst + b * ysb) * 4, hn + b * HS * 4, P);
-      }
-    }
+    write_active_y(y, act, nact, t, yst, ysb, hn, HS, P);
     const swap = hp;
     hp = hn;
     hn = swap;
   }
 
-  const hN = <usize>io(blk, IO_HN), cN = <usize>io(blk, IO_CN);
-  for (let b = 0; b < B; b++) {
-    if (hN) copy_f32(hN + <usize>b * hsb * 4, hp + <usize>b * HS * 4, P);
-    if (cN && kind == CELL_LSTM) copy_f32(cN + <usize>b * csb * 4, c + <usize>b * HP * 4, H);
-  }
+  write_final_state(blk, kind, B, hp, c, HS, HP, P, H, hsb, csb);
 }
