@@ -2,7 +2,7 @@
 // every sequence is one row of one model step, so a step is one batched product however many sentences and beams.
 import { check } from '../errors.js';
 import { Rng } from './rng.js';
-import { type SamplingOptions, checkSampling, logSoftmax, penalize, pick } from './sampling.js';
+import { type SamplingOptions, checkSampling, logSumExp, penalize, pick } from './sampling.js';
 
 /** What one step gives: row i's scores (logits or log-probabilities) in scores[i*stride .. i*stride + width). */
 export interface StepOutput {
@@ -84,7 +84,7 @@ export async function decodeRows(model: RowModel, count: number, start: number, 
     live.forEach((s, i) => {
       const h = out[s], scores = row(o, i);
       const t = pick(scores, options, rngs[s], h.tokens);
-      h.score += logSoftmax(scores)[t];
+      h.score += scores[t] - logSumExp(scores); // logSoftmax(scores)[t], without the array
       if (t === stop) {
         h.finished = true;
         return;
@@ -119,13 +119,10 @@ async function beamRows(model: RowModel, count: number, start: number, stop: num
     const nextTokens: number[] = [], nextFrom: number[] = [];
     for (const b of beams) {
       if (b.done) continue;
-      // every continuation of every hypothesis, best first (ties: earlier hypothesis, then lower token id)
-      const cands: { h: number; t: number; score: number }[] = [];
-      b.active.forEach((h, i) => {
-        const lp = logSoftmax(penalize(row(out, b.rows[i]), h.tokens, repetitionPenalty));
-        lp.forEach((v, t) => cands.push({ h: i, t, score: h.score + v }));
-      });
-      cands.sort((x, y) => y.score - x.score || x.h - y.h || x.t - y.t);
+      // the continuations of every hypothesis, best first (ties: earlier hypothesis, then lower token id); k are kept
+      // and each hypothesis has one stop token, so the first k + (hypotheses) of that order decide everything
+      const cands = bestContinuations(b.active.map((h, i) => penalize(row(out, b.rows[i]), h.tokens, repetitionPenalty)),
+        b.active.map((h) => h.score), k + b.active.length);
       const next: Hypothesis[] = [], parents: number[] = [];
       for (const c of cands) {
         if (next.length === k) break;
@@ -154,4 +151,24 @@ async function beamRows(model: RowModel, count: number, start: number, stop: num
     const pool = [...b.finished, ...(ended ? [] : b.active)].map((h) => ({ ...h, rank: rank(h) }));
     return pool.sort((x, y) => y.rank - x.rank).slice(0, nBest); // stable: finished first, then in order
   });
+}
+
+/**
+ * The `limit` best continuations score[h] + logSoftmax(rows[h])[t] over every hypothesis h and token t, best first; ties
+ * go to the lower h, then the lower t (the order of sorting them all). A bounded insertion list: no object per candidate.
+ */
+function bestContinuations(rows: ArrayLike<number>[], score: readonly number[], limit: number): { h: number; t: number; score: number }[] {
+  const sc = new Float64Array(limit), hs = new Int32Array(limit), ts = new Int32Array(limit);
+  let n = 0;
+  rows.forEach((x, h) => {
+    const lse = logSumExp(x);
+    for (let t = 0; t < x.length; t++) {
+      const v = score[h] + (x[t] - lse);
+      if (n === limit && !(v > sc[n - 1])) continue; // candidates come in tie order: an equal one ranks after
+      let j = n < limit ? n++ : n - 1;
+      for (; j > 0 && v > sc[j - 1]; j--) [sc[j], hs[j], ts[j]] = [sc[j - 1], hs[j - 1], ts[j - 1]];
+      [sc[j], hs[j], ts[j]] = [v, h, t];
+    }
+  });
+  return Array.from({ length: n }, (_, i) => ({ h: hs[i], t: ts[i], score: sc[i] }));
 }

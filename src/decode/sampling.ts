@@ -34,17 +34,22 @@ export function argmax(x: ArrayLike<number>): number {
 
 /** log(softmax(x)) in float64. */
 export function logSoftmax(x: ArrayLike<number>): Float64Array {
-  const m = x[argmax(x)];
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - m);
-  const lse = m + Math.log(sum);
+  const lse = logSumExp(x);
   return Float64Array.from(x as ArrayLike<number>, (v) => v - lse);
 }
 
-/** Applies the repetition penalty to a copy of the logits for the tokens seen so far. */
-export function penalize(logits: ArrayLike<number>, seen: Iterable<number>, penalty: number): Float64Array {
+/** log(sum(exp(x))) in float64, so x[t] - logSumExp(x) is logSoftmax(x)[t] to the bit. NaN is an error. */
+export function logSumExp(x: ArrayLike<number>): number {
+  const m = x[argmax(x)];
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - m);
+  return m + Math.log(sum);
+}
+
+/** The logits with the repetition penalty applied to the tokens seen so far: a copy, or the logits themselves for penalty 1. */
+export function penalize(logits: ArrayLike<number>, seen: Iterable<number>, penalty: number): ArrayLike<number> {
+  if (penalty === 1) return logits;
   const out = Float64Array.from(logits as ArrayLike<number>);
-  if (penalty === 1) return out;
   for (const t of new Set(seen)) if (t >= 0 && t < out.length) out[t] = out[t] > 0 ? out[t] / penalty : out[t] * penalty;
   return out;
 }
@@ -57,7 +62,7 @@ export function pick(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng | u
   check(rng !== undefined, 'OPTION', 'sampling (temperature > 0) needs a random number generator');
   // candidates by descending score (ties by index), cut by top-k, then by top-p on the tempered distribution
   argmax(z); // NaN check
-  let order = Array.from(z.keys()).sort((a, b) => z[b] - z[a] || a - b);
+  let order = Array.from({ length: z.length }, (_, i) => i).sort((a, b) => z[b] - z[a] || a - b);
   if (o.topK !== undefined) order = order.slice(0, o.topK);
   const m = z[order[0]];
   let p = order.map((i) => Math.exp((z[i] - m) / temperature));
