@@ -4,7 +4,7 @@ import { lstm_step } from './lstm';
 import { PRODUCT_WX, product_scratch_bytes, spec_product } from './product';
 import { rnn_step } from './rnn';
 import {
-  CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_HOLD, IO_MASK, IO_MSB, IO_MST, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB,
+  CELL_GRU, CELL_LSTM, FLAG_REVERSE, IO_B, IO_HOLD, IO_XPROJ, IO_MASK, IO_MSB, IO_MST, IO_C0, IO_CN, IO_CSB, IO_H0, IO_HN, IO_HSB, IO_LENS, IO_T, IO_X, IO_XSB,
   IO_XST, IO_Y, IO_YSB, IO_YST, SPEC_BIAS, SPEC_FLAGS, SPEC_H, SPEC_HP, SPEC_I, SPEC_KIND, SPEC_P, SPEC_PP,
   gates_of, spec_i32, spec_ptr,
 } from './spec';
@@ -86,6 +86,7 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
   const lens = <usize>io(blk, IO_LENS);
   const mask = <usize>io(blk, IO_MASK), mst = io(blk, IO_MST), msb = io(blk, IO_MSB);
   const hold = io(blk, IO_HOLD) != 0;
+  const xproj = io(blk, IO_XPROJ) != 0; // the host gathered bias + Wx x already (an embedding's rows projected once)
   const hsb = io(blk, IO_HSB), csb = io(blk, IO_CSB);
   const TC = chunk_steps(B);
   const b4 = <usize>B << 2;
@@ -109,7 +110,9 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
     const n = min(TC, T - s0);
     const ta = reverse ? T - s0 - n : s0; // first time step of this chunk
     // xp(t - ta, b) = bias + Wx @ x(t, b) for the chunk's steps
-    if (xst == B * xsb) {
+    if (xproj) {
+      // nothing to compute: the rows are read in place below
+    } else if (xst == B * xsb) {
       spec_product(spec, PRODUCT_WX, 0, xp, MP, bias, 0, x + <usize>ta * xst * 4, xsb, n * B, I, MP, 0, qs);
     } else {
       for (let b = 0; b < B; b++) {
@@ -132,7 +135,7 @@ export function recurrent_seq_f32(spec: usize, blk: usize, ws: usize): void {
           copy_f32(hn + <usize>b * HS * 4, hp + <usize>b * HS * 4, HS);
         }
       }
-      const xpt = xp + <usize>(t - ta) * b4 * MP;
+      const xpt = xproj ? x + <usize>t * b4 * MP : xp + <usize>(t - ta) * b4 * MP;
       if (kind == CELL_LSTM) lstm_step(spec, act, nact, xpt, hp, hn, HS, c, gates, r, qs);
       else if (kind == CELL_GRU) gru_step(spec, act, nact, xpt, hp, hn, HS, gates, r, qs);
       else rnn_step(spec, act, nact, xpt, hp, hn, HS, gates, qs);

@@ -56,6 +56,8 @@ export const IO_MASK: i32 = 15; // i32 mask(t, b) at MASK + (t*MST + b*MSB)*4: 0
 export const IO_MST: i32 = 16;
 export const IO_MSB: i32 = 17;
 export const IO_HOLD: i32 = 18; // 1: a skipped step outputs the state it kept (Keras); 0: zeros (ONNX)
+export const IO_XPROJ: i32 = 19; // 1: X holds the input projection itself (bias + Wx x(t, b), float32 weights), time-major
+//                                   rows of G*HP floats: row (t, b) at X + (t*B + b)*G*HP*4 (XST, XSB unused); 0: X is x
 export const IO_WORDS: i32 = 20;
 
 @inline export function gates_of(kind: i32): i32 {

@@ -29,8 +29,9 @@ describe.each(CASES)('%s', (name) => {
   const cfg = json(`seq2seq/${name}/seq2seq.json`);
   const ref32 = (f: string) => npy(`seq2seq/${name}/${f}.npy`);
 
-  it('encoder memory, bridged start states, teacher-forced logits and attention, final states match PyTorch', async () => {
-    const m = await Seq2Seq.load(dir);
+  it.each([true, false])('encoder memory, bridged start states, teacher-forced logits and attention, final states match PyTorch (embedding tables: %s)', async (embeddingTables) => {
+    const m = await Seq2Seq.load(dir, { embeddingTables });
+    expect(m.embeddingTables).toBe(embeddingTables);
     const s = m.start(ref.sources);
     const B = ref.sources.length, T = ref.targets[0].length, S = s.S, V = m.weights.targetVocabSize;
     const Denc = (cfg.encoder.bidirectional ? 2 : 1) * cfg.encoder.hidden_size, H = cfg.decoder.hidden_size, L = cfg.decoder.layers;

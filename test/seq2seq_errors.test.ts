@@ -112,6 +112,7 @@ describe('steps, options, lifetime', () => {
     await expectError(() => m.translate('s3', { batchSize: 0 }), 'OPTION', /batchSize must be an integer >= 1/);
     await expectError(() => Promise.resolve(m.start([[3], [4]], 1)), 'OPTION', /maxRows must be an integer >= the 2 sentences/);
     await expectError(() => Seq2Seq.create(files('luong_general'), { threads: 2 } as never), 'OPTION', /unknown option 'threads'/);
+    await expectError(() => Seq2Seq.create(files('luong_general'), { embeddingTables: 'yes' } as never), 'OPTION', /embeddingTables must be true or false, got yes/);
     m.release();
     await expectError(() => m.decode([[3]]), 'RELEASED', /was released/);
   });

@@ -19,6 +19,11 @@ export interface Seq2SeqOptions {
   wasm?: WasmSource;
   /** The most wasm memory the model may hold (weights, encoded sentences, decoder rows); default 1 GiB. */
   maxMemoryBytes?: number;
+  /**
+   * Precompute the encoder's first-layer input projection of every source token once, so encoding gathers rows instead
+   * of multiplying (same numbers up to float rounding); default true, used when the tables take at most 8 MiB.
+   */
+  embeddingTables?: boolean;
 }
 
 /** The files of a model in memory: seq2seq.json's content, the safetensors bytes, and the vocabularies it names. */
@@ -29,7 +34,7 @@ export interface Seq2SeqFiles {
   targetVocab?: unknown;
 }
 
-const OPTION_KEYS = ['wasm', 'maxMemoryBytes'];
+const OPTION_KEYS = ['wasm', 'maxMemoryBytes', 'embeddingTables'];
 
 export class Seq2Seq {
   readonly config: Seq2SeqConfig;
@@ -43,13 +48,13 @@ export class Seq2Seq {
   private generation = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(rt: Runtime, config: Seq2SeqConfig, weights: Seq2SeqWeights, src: NamedVocab, tgt: NamedVocab) {
+  private constructor(rt: Runtime, config: Seq2SeqConfig, weights: Seq2SeqWeights, src: NamedVocab, tgt: NamedVocab, tables: boolean) {
     this.rt = rt;
     this.config = config;
     this.weights = weights;
     this.sourceVocab = src.vocab;
     this.targetVocab = tgt;
-    this.packed = packSeq2Seq(rt, config, weights);
+    this.packed = packSeq2Seq(rt, config, weights, tables);
     this.base = rt.mark();
   }
 
@@ -64,6 +69,8 @@ export class Seq2Seq {
   static async create(files: Seq2SeqFiles, options: Seq2SeqOptions = {}, name = 'model.safetensors'): Promise<Seq2Seq> {
     check(options !== null && typeof options === 'object', 'OPTION', 'options must be an object');
     for (const key of Object.keys(options)) check(OPTION_KEYS.includes(key), 'OPTION', `unknown option '${key}'; known: ${OPTION_KEYS.join(', ')}`);
+    check(options.embeddingTables === undefined || typeof options.embeddingTables === 'boolean', 'OPTION',
+      `embeddingTables must be true or false, got ${String(options.embeddingTables)}`);
     const m = options.maxMemoryBytes;
     check(m === undefined || (Number.isSafeInteger(m) && m >= 2 ** 20 && m <= 2 ** 32), 'OPTION', `maxMemoryBytes must be an integer from 1 MiB to 4 GiB, got ${m}`);
     const c = parseConfig(files.config);
@@ -76,7 +83,7 @@ export class Seq2Seq {
     for (const [k, id] of Object.entries(c.tokens)) {
       check(id < w.targetVocabSize, 'MODEL', `seq2seq.json tokens.${k} = ${id} is outside the target vocabulary 0..${w.targetVocabSize - 1}`);
     }
-    return new Seq2Seq(rt, c, w, src, tgt);
+    return new Seq2Seq(rt, c, w, src, tgt, options.embeddingTables ?? true);
   }
 
   private live(): Runtime {
@@ -127,6 +134,11 @@ export class Seq2Seq {
     const run = this.queue.then(f, f);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Whether encoding gathers the precomputed input projections of the source tokens (the embeddingTables option). */
+  get embeddingTables(): boolean {
+    return this.packed.sourceTables.length > 0;
   }
 
   /** Bytes of wasm memory the model holds. */

@@ -1,11 +1,15 @@
 // seq2seq/pack.ts: an encoder-decoder's weights copied once into a wasm instance, packed as the kernels read them.
 import { LstmWasmError } from '../errors.js';
 import { type PackedRecurrent, packRecurrent } from '../model/plan.js';
+import { GATES } from '../model/recurrent.js';
 import type { Runtime } from '../runtime.js';
 import { LUONG, type Seq2SeqConfig } from './config.js';
 import type { Affine, Seq2SeqWeights } from './weights.js';
 
 const up16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/** The most bytes the encoder's projected-embedding tables may take (a character or small word vocabulary fits). */
+const TABLE_BYTES = 8 * 2 ** 20;
 
 /** A Linear packed for gemm_panel16_f32: panels of (up16(rows), cols) and a zero-padded bias (0 when it has none). */
 export interface PackedAffine {
@@ -22,6 +26,9 @@ export interface PackedSeq2Seq {
   spec: number;
   /** (Vs, Es) source embedding rows, for gather_f32 */
   sourceEmbedding: number;
+  /** per direction of the encoder's first layer, (Vs, G*HP): bias + Wx e of every source embedding row, so the encoder
+   * gathers its input projection instead of computing it (IO_XPROJ); empty when the tables would pass TABLE_BYTES */
+  sourceTables: number[];
   bridgeH?: PackedAffine;
   bridgeC?: PackedAffine;
   /** keys = key.w @ memory + key.b, computed once per sentence (general, bahdanau, concat); dot reads memory itself */
@@ -60,13 +67,31 @@ export function packAffine(rt: Runtime, f: Affine, rows: number, cols: number, w
   return { panels, bias: f.b ? put(rt, f.b, `${what} bias`, up16(rows)) : 0, rows, cols };
 }
 
+/**
+ * The first encoder layer's input projection of every vocabulary row, per direction: (V, G*HP) = bias + Wx e, by the
+ * same product the encoder runs, so gathering a row gives what projecting the embedding would. [] past TABLE_BYTES.
+ */
+function projectedTables(rt: Runtime, enc: PackedRecurrent, D: number, emb: number, V: number, E: number): number[] {
+  const k = rt.k, tables: number[] = [];
+  const spec = (d: number) => rt.i32(enc.specs[d], k.SPEC_WORDS);
+  const MP = up16(enc.node.hiddenSize) * GATES[enc.node.cell];
+  if (V * MP * D * 4 > TABLE_BYTES) return tables;
+  for (let d = 0; d < D; d++) {
+    const t = rt.alloc(V * MP * 4, 'the encoder input projection of the source vocabulary');
+    rt.core.gemm_panel16_f32(t, MP, spec(d)[k.SPEC_BIAS], 0, emb, E, V, E, spec(d)[k.SPEC_WX], MP, 0);
+    tables.push(t);
+  }
+  return tables;
+}
+
 /** Packs everything and writes the decoder spec. Throws MODEL on a non-finite weight, naming it. */
-export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights): PackedSeq2Seq {
+export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights, tables = true): PackedSeq2Seq {
   const k = rt.k;
   const D = c.encoder.bidirectional ? 2 : 1, Denc = D * c.encoder.hiddenSize, H = c.decoder.hiddenSize, HP = up16(H);
   const encoder = packRecurrent(rt, w.encoder);
   const decoder = packRecurrent(rt, w.decoder);
   const sourceEmbedding = put(rt, w.sourceEmbedding, 'the source embedding');
+  const sourceTables = !tables ? [] : projectedTables(rt, encoder, D, sourceEmbedding, w.sourceVocabSize, c.encoder.embeddingSize);
   const bridgeH = w.bridge.h ? packAffine(rt, w.bridge.h, H, Denc, 'the bridge (h)') : undefined;
   const bridgeC = w.bridge.c ? packAffine(rt, w.bridge.c, H, Denc, 'the bridge (c)') : undefined;
   const kind = c.attention.kind, additive = kind === 'bahdanau' || kind === 'concat';
@@ -109,5 +134,5 @@ export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights): P
   s[k.DEC_BO] = out.bias;
   s[k.DEC_V] = V;
   s[k.DEC_VP] = up16(V);
-  return { encoder, decoder, spec, sourceEmbedding, bridgeH, bridgeC, key, rowFloats: rt.core.decoder_row_floats(spec), Denc, K, Vs: w.sourceVocabSize, V };
+  return { encoder, decoder, spec, sourceEmbedding, sourceTables, bridgeH, bridgeC, key, rowFloats: rt.core.decoder_row_floats(spec), Denc, K, Vs: w.sourceVocabSize, V };
 }

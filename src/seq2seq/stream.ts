@@ -75,12 +75,19 @@ export class Seq2SeqStream implements RowModel {
       tokens: a(R * 4, 'tokens'), from: a(R * 4, 'row map'), sent: a(R * 4, 'row sentences'),
     };
     const top = rt.mark();
-    const ids = a(B * S * 4, 'source ids');
+    // the first layer's input: its projection gathered from the vocabulary tables (time-major rows: IO_XPROJ), else
+    // the embeddings (batch-major). Positions past a sentence are never read (lengths): any valid id does.
+    const tables = p.sourceTables, MP = up16(e.hiddenSize) * (e.cell === 'lstm' ? 4 : 3);
+    const timeMajor = tables.length > 0, ids = a(B * S * 4, 'source ids');
     const idv = rt.i32(ids, B * S);
-    idv.fill(0); // positions past a sentence are never read (lengths), any valid id does
-    sources.forEach((s, b) => idv.set(s, b * S));
-    const emb = a(B * S * Es * 4, 'source embeddings');
-    core.gather_f32(emb, p.sourceEmbedding, ids, 1, p.Vs, Es, B * S);
+    for (let b = 0; b < B; b++) for (let t = 0; t < S; t++) idv[timeMajor ? t * B + b : b * S + t] = t < sources[b].length ? sources[b][t] : 0;
+    const emb = timeMajor ? 0 : a(B * S * Es * 4, 'source embeddings');
+    if (emb) core.gather_f32(emb, p.sourceEmbedding, ids, 1, p.Vs, Es, B * S);
+    const proj = tables.map((table) => {
+      const x = a(B * S * MP * 4, 'projected source embeddings');
+      core.gather_f32(x, table, ids, 1, p.Vs, MP, B * S);
+      return x;
+    });
     const mid = e.layers > 1 ? [a(B * S * Denc * 4, 'encoder layer outputs'), a(B * S * Denc * 4, 'encoder layer outputs')] : [];
     const hcat = a(e.layers * B * Denc * 4, 'encoder final h'), ccat = a(e.layers * B * Denc * 4, 'encoder final c');
     const ews = a(recurrentWorkspaceBytes(rt, p.encoder.node, B), 'encoder workspace');
@@ -93,7 +100,8 @@ export class Seq2SeqStream implements RowModel {
         b.fill(0);
         b[k.IO_T] = S;
         b[k.IO_B] = B;
-        [b[k.IO_X], b[k.IO_XST], b[k.IO_XSB]] = [input, width, S * width]; // batch-major: x(t, b) at (b*S + t)*width
+        if (l === 0 && proj.length) [b[k.IO_X], b[k.IO_XPROJ]] = [proj[d], 1];
+        else [b[k.IO_X], b[k.IO_XST], b[k.IO_XSB]] = [input, width, S * width]; // batch-major: x(t, b) at (b*S + t)*width
         [b[k.IO_Y], b[k.IO_YST], b[k.IO_YSB]] = [output + d * He * 4, Denc, S * Denc];
         b[k.IO_LENS] = lens;
         b[k.IO_HN] = hcat + (l * B * Denc + d * He) * 4;
@@ -123,7 +131,15 @@ export class Seq2SeqStream implements RowModel {
       bridge(p.bridgeH, hcat, 0);
       if (lstm) bridge(p.bridgeC, ccat, Ld);
     }
-    if (p.key) core.gemm_panel16_f32(keys, KP, p.key.bias, 0, memory, Denc, B * S, Denc, p.key.panels, KP, 0);
+    if (p.key) { // the keys of the valid positions only (attention reads no further)
+      const n = this.lengths.reduce((x, y) => x + y, 0), rows = n < B * S ? a(n * 4, 'valid positions') : 0;
+      if (rows) {
+        const v = rt.i32(rows, n);
+        let i = 0;
+        for (let b = 0; b < B; b++) for (let t = 0; t < this.lengths[b]; t++) v[i++] = b * S + t;
+      }
+      core.gemm_panel16_f32(keys, KP, p.key.bias, 0, memory, Denc, n, Denc, p.key.panels, KP, rows);
+    }
     rt.reset(top);
     return r;
   }
