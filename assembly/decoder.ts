@@ -40,6 +40,9 @@ export const DEC_WO: i32 = 20; // panels of the output layer (VP, F)
 export const DEC_BO: i32 = 21; // (VP) output bias, or 0
 export const DEC_V: i32 = 22; // target vocabulary size V
 export const DEC_VP: i32 = 23; // V rounded up to 16: the stride of a logits row
+export const DEC_XTAB: i32 = 24; // (V, G*HP): layer 0's bias + Wx[:, :E] e of every target embedding row, or 0 (then
+//                                  layer 0 projects [e; rest] with its spec's Wx)
+export const DEC_WXR: i32 = 25; // with XTAB: panels of Wx[:, E:] (G*HP, KIN - E), the columns after the embedding, or 0
 export const DEC_WORDS: i32 = 32;
 
 // One step: 16 i32 words. Row i continues row FROM[i] of the state rows in SIN with token TOKENS[i]; rows may repeat
@@ -156,7 +159,7 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
 
   // gather: each row's state from the row it continues, its token's embedding
   const tokens = wptr(io, DIO_TOKENS), from = wptr(io, DIO_FROM), sin = wptr(io, DIO_SIN);
-  const emb = wptr(spec, DEC_EMB);
+  const emb = wptr(spec, DEC_EMB), gathered = wptr(spec, DEC_XTAB) != 0; // with the table, layer 0 reads no embedding
   for (let i = 0; i < N; i++) {
     store<i32>(act + (<usize>i << 2), i);
     const src = sin + <usize>(from ? load<i32>(from + (<usize>i << 2)) : i) * RW * 4;
@@ -165,7 +168,7 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
       if (lstm) copy_f32(c + (<usize>l * N + i) * HP * 4, src + <usize>(L + l) * HP * 4, HP);
     }
     const xi = x + <usize>i * XW * 4;
-    copy_f32(xi, emb + <usize>load<i32>(tokens + (<usize>i << 2)) * E * 4, E);
+    if (!gathered) copy_f32(xi, emb + <usize>load<i32>(tokens + (<usize>i << 2)) * E * 4, E);
     if (feed) copy_f32(xi + (<usize>E << 2), src + <usize>(lstm ? 2 * L : L) * HP * 4, H);
   }
 
@@ -180,7 +183,14 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   for (let l = 0; l < L; l++) {
     const ls = <usize>load<u32>(layers + (<usize>l << 2));
     const input = l == 0 ? x : hn + <usize>(l - 1) * N * HP * 4;
-    spec_product(ls, PRODUCT_WX, 0, xp, MP, spec_ptr(ls, SPEC_BIAS), 0, input, l == 0 ? XW : HP, N, spec_i32(ls, SPEC_I), MP, 0, qs);
+    const xtab = l == 0 ? wptr(spec, DEC_XTAB) : 0;
+    if (xtab) { // the embedding's part gathered from the table, the rest ([h~] or [ctx]) projected onto it
+      for (let i = 0; i < N; i++) copy_f32(xp + <usize>i * MP * 4, xtab + <usize>load<i32>(tokens + (<usize>i << 2)) * MP * 4, MP);
+      const rest = w32(spec, DEC_KIN) - E;
+      if (rest > 0) gemm_panel16_f32(xp, MP, xp, MP, x + (<usize>E << 2), XW, N, rest, wptr(spec, DEC_WXR), MP, 0);
+    } else {
+      spec_product(ls, PRODUCT_WX, 0, xp, MP, spec_ptr(ls, SPEC_BIAS), 0, input, l == 0 ? XW : HP, N, spec_i32(ls, SPEC_I), MP, 0, qs);
+    }
     const hl = hp + <usize>l * N * HP * 4, hl2 = hn + <usize>l * N * HP * 4;
     if (lstm) lstm_step(ls, act, N, xp, hl, hl2, HP, c + <usize>l * N * HP * 4, gates, r, qs);
     else gru_step(ls, act, N, xp, hl, hl2, HP, gates, r, qs);

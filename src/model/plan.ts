@@ -39,7 +39,7 @@ function stageBlocks(rt: Runtime, w: Float32Array, G: number, H: number, HP: num
 }
 
 /** Packs W (G*H, K), gate-major, into f32 panels (gemm.ts) of (G*HP, K). */
-function packGateRows(rt: Runtime, w: Float32Array, G: number, H: number, HP: number, K: number, what: string): number {
+export function packGateRows(rt: Runtime, w: Float32Array, G: number, H: number, HP: number, K: number, what: string): number {
   const panels = rt.alloc(G * HP * K * 4, what);
   stageBlocks(rt, w, G, H, HP, K, what, (j, staging) => rt.core.pack_panel16_f32(panels + j * 16 * K * 4, staging, 16, K, K));
   return panels;

@@ -20,8 +20,9 @@ export interface Seq2SeqOptions {
   /** The most wasm memory the model may hold (weights, encoded sentences, decoder rows); default 1 GiB. */
   maxMemoryBytes?: number;
   /**
-   * Precompute the encoder's first-layer input projection of every source token once, so encoding gathers rows instead
-   * of multiplying (same numbers up to float rounding); default true, used when the tables take at most 8 MiB.
+   * Precompute the first layers' input projection of every vocabulary token once (the encoder's of each source token,
+   * the decoder's of each target embedding), so a step gathers rows instead of multiplying them (the same numbers up to
+   * float rounding); default true, each table used when it takes at most 8 MiB.
    */
   embeddingTables?: boolean;
 }
@@ -136,9 +137,9 @@ export class Seq2Seq {
     return run;
   }
 
-  /** Whether encoding gathers the precomputed input projections of the source tokens (the embeddingTables option). */
+  /** Whether the encoder and the decoder gather precomputed input projections of their tokens (the embeddingTables option). */
   get embeddingTables(): boolean {
-    return this.packed.sourceTables.length > 0;
+    return this.packed.sourceTables.length > 0 && this.packed.targetTable;
   }
 
   /** Bytes of wasm memory the model holds. */

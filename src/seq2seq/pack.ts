@@ -1,6 +1,6 @@
 // seq2seq/pack.ts: an encoder-decoder's weights copied once into a wasm instance, packed as the kernels read them.
 import { LstmWasmError } from '../errors.js';
-import { type PackedRecurrent, packRecurrent } from '../model/plan.js';
+import { type PackedRecurrent, packGateRows, packRecurrent } from '../model/plan.js';
 import { GATES } from '../model/recurrent.js';
 import type { Runtime } from '../runtime.js';
 import { LUONG, type Seq2SeqConfig } from './config.js';
@@ -29,6 +29,8 @@ export interface PackedSeq2Seq {
   /** per direction of the encoder's first layer, (Vs, G*HP): bias + Wx e of every source embedding row, so the encoder
    * gathers its input projection instead of computing it (IO_XPROJ); empty when the tables would pass TABLE_BYTES */
   sourceTables: number[];
+  /** whether the decoder's first layer gathers its embedding's projection from a table too (DEC_XTAB) */
+  targetTable: boolean;
   bridgeH?: PackedAffine;
   bridgeC?: PackedAffine;
   /** keys = key.w @ memory + key.b, computed once per sentence (general, bahdanau, concat); dot reads memory itself */
@@ -84,6 +86,27 @@ function projectedTables(rt: Runtime, enc: PackedRecurrent, D: number, emb: numb
   return tables;
 }
 
+/**
+ * The decoder's first layer split at its embedding: a (V, G*HP) table of bias + Wx[:, :E] e for every target row, and the
+ * panels of the columns after it, Wx[:, E:] (its input feeding h~ or Bahdanau context); [0, 0] past TABLE_BYTES.
+ */
+function decoderTable(rt: Runtime, dec: PackedRecurrent, emb: number, V: number, E: number): [number, number] {
+  const k = rt.k, node = dec.node, G = GATES[node.cell], H = node.hiddenSize, HP = up16(H), MP = G * HP, K = node.inputSize;
+  if (V * MP * 4 > TABLE_BYTES) return [0, 0];
+  const wx = node.weights[0].wx, cols = (from: number, n: number) => {
+    const out = new Float32Array(G * H * n);
+    for (let r = 0; r < G * H; r++) out.set(wx.subarray(r * K + from, r * K + from + n), r * n);
+    return out;
+  };
+  const table = rt.alloc(V * MP * 4, 'the decoder input projection of the target vocabulary');
+  const rest = K > E ? packGateRows(rt, cols(E, K - E), G, H, HP, K - E, 'the decoder input weights after the embedding') : 0;
+  const top = rt.mark();
+  const first = packGateRows(rt, cols(0, E), G, H, HP, E, 'the decoder input weights of the embedding');
+  rt.core.gemm_panel16_f32(table, MP, rt.i32(dec.specs[0], k.SPEC_WORDS)[k.SPEC_BIAS], 0, emb, E, V, E, first, MP, 0);
+  rt.reset(top);
+  return [table, rest];
+}
+
 /** Packs everything and writes the decoder spec. Throws MODEL on a non-finite weight, naming it. */
 export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights, tables = true): PackedSeq2Seq {
   const k = rt.k;
@@ -107,6 +130,7 @@ export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights, ta
   const emb = put(rt, w.targetEmbedding, 'the target embedding');
   const vatt = w.attention.v ? put(rt, w.attention.v, 'the attention vector v', up16(K)) : 0;
 
+  const xtab = tables ? decoderTable(rt, decoder, emb, V, c.decoder.embeddingSize) : [0, 0];
   const spec = rt.alloc(k.DEC_WORDS * 4, 'decoder spec');
   const s = rt.i32(spec, k.DEC_WORDS);
   s.fill(0);
@@ -134,5 +158,6 @@ export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights, ta
   s[k.DEC_BO] = out.bias;
   s[k.DEC_V] = V;
   s[k.DEC_VP] = up16(V);
-  return { encoder, decoder, spec, sourceEmbedding, sourceTables, bridgeH, bridgeC, key, rowFloats: rt.core.decoder_row_floats(spec), Denc, K, Vs: w.sourceVocabSize, V };
+  [s[k.DEC_XTAB], s[k.DEC_WXR]] = xtab;
+  return { encoder, decoder, spec, sourceEmbedding, sourceTables, targetTable: xtab[0] !== 0, bridgeH, bridgeC, key, rowFloats: rt.core.decoder_row_floats(spec), Denc, K, Vs: w.sourceVocabSize, V };
 }
