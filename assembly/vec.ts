@@ -55,3 +55,20 @@ export function dot_f32(x: usize, y: usize, n: i32): f32 {
 export function axpy_f32(y: usize, a: f32, x: usize, n: i32): void {
   axpy(y, a, x, n);
 }
+
+/**
+ * out (M, N) = a (M, K) @ b (K, N), all row-major and contiguous, without packing b: for a product with an operand
+ * that changes every run and few rows to reuse a packing (attention's scores q.keys and its context w @ memory).
+ * N = 1: one dot product per row; else each row of out accumulates a[m, k] * b[k, :] over k.
+ */
+export function matmul_small_f32(out: usize, a: usize, b: usize, M: i32, K: i32, N: i32): void {
+  for (let m = 0; m < M; m++) {
+    const am = a + <usize>m * K * 4, om = out + <usize>m * N * 4;
+    if (N == 1) {
+      store<f32>(om, dot(am, b, K));
+      continue;
+    }
+    memory.fill(om, 0, <usize>N << 2);
+    for (let k = 0; k < K; k++) axpy(om, load<f32>(am + (<usize>k << 2)), b + <usize>k * N * 4, N);
+  }
+}

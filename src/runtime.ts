@@ -43,6 +43,7 @@ export interface CoreExports {
   decoder_workspace_bytes(spec: number, N: number, S: number): number;
   dot_f32(x: number, y: number, n: number): number;
   axpy_f32(y: number, a: number, x: number, n: number): void;
+  matmul_small_f32(out: number, a: number, b: number, M: number, K: number, N: number): void;
   /** word2vec (assembly/word2vec.ts): trains on sentences s0..s1-1; returns the words kept by subsampling */
   w2v_train_f32(cfg: number, words: number, bounds: number, s0: number, s1: number, alpha0: number, alpha1: number): number;
   scores_f32(out: number, mat: number, rows: number, n: number, stride: number, q: number, inv: number): void;

@@ -169,7 +169,7 @@ export interface RunOptions {
 function runSignal(options: RunOptions | undefined): AbortSignal | undefined {
   if (options === undefined) return undefined;
   check(options !== null && typeof options === 'object', 'OPTION', 'run options must be an object');
-  for (const k of Object.keys(options)) check(k === 'signal', 'OPTION', `unknown run option '${k}'; known: signal`);
+  for (const k of Object.keys(options)) check(k === 'signal', 'OPTION', () => `unknown run option '${k}'; known: signal`);
   const s = options.signal;
   check(s === undefined || (typeof s === 'object' && s !== null && typeof s.aborted === 'boolean'), 'OPTION', 'signal must be an AbortSignal');
   return s;

@@ -24,7 +24,7 @@ function typeOf(data: unknown): TensorType | undefined {
 export function sizeOf(dims: readonly number[], what = 'tensor'): number {
   let n = 1;
   for (const d of dims) {
-    check(Number.isSafeInteger(d) && d >= 0, 'INPUT', `${what}: dims ${fmtDims(dims)} must be non-negative integers`);
+    check(Number.isSafeInteger(d) && d >= 0, 'INPUT', () => `${what}: dims ${fmtDims(dims)} must be non-negative integers`);
     n *= d;
   }
   return n;
@@ -54,11 +54,11 @@ export class Tensor<T extends TensorType = TensorType> {
         throw new LstmWasmError('INPUT', `Tensor: cannot convert the array to ${type}`);
       }
     }
-    check(data instanceof C, 'INPUT', `Tensor: type '${type}' needs a ${C.name}, got ${Object.prototype.toString.call(data)}`);
+    check(data instanceof C, 'INPUT', () => `Tensor: type '${type}' needs a ${C.name}, got ${Object.prototype.toString.call(data)}`);
     const arr = data as TensorData;
     const shape = dims === undefined ? [arr.length] : Array.from(dims as number[]);
     const n = sizeOf(shape, 'Tensor');
-    check(n === arr.length, 'INPUT', `Tensor: dims ${fmtDims(shape)} hold ${n} elements but data has ${arr.length}`);
+    check(n === arr.length, 'INPUT', () => `Tensor: dims ${fmtDims(shape)} hold ${n} elements but data has ${arr.length}`);
     this.type = type as T;
     this.data = arr as TensorDataMap[T];
     this.dims = Object.freeze(shape);

@@ -109,6 +109,23 @@ describe('bad feeds: a specific error naming the input', () => {
     const out = await (await open()).run({ ids: ids([2, 6]), bias: f32([2, 4]) });
     expect(out.z.dims).toEqual([2, 4]);
   });
+
+  it('one plan serves runs whose indices differ (Gather reads them as it runs); each checked again', async () => {
+    const s = await open(), fresh = async (v: number) => Array.from((await (await open()).run({ ids: ids([2, 6], v), bias: f32([2, 4]) })).z.data as Float32Array);
+    for (const v of [1, 7, 1, 3]) {
+      expect(Array.from((await s.run({ ids: ids([2, 6], v), bias: f32([2, 4]) })).z.data as Float32Array), `ids = ${v}`).toEqual(await fresh(v));
+    }
+    expect(await fresh(1)).not.toEqual(await fresh(7));
+    await expectError(() => s.run({ ids: ids([2, 6], 10), bias: f32([2, 4]) }), 'INPUT', /index 10 \(at 0\) is out of range for axis 0 of size 10/);
+  });
+
+  it('NaN or Infinity in a float input is an error on a planned run too (checked in wasm after the upload)', async () => {
+    const s = await open(), bad = (v: number) => ({ ...f32([2, 4]), data: Float32Array.from({ length: 8 }, (_, i) => (i === 6 ? v : 0)) }) as unknown as Tensor;
+    await s.run({ ids: ids([2, 6]), bias: f32([2, 4]) });
+    await expectError(() => s.run({ ids: ids([2, 6]), bias: bad(NaN) }), 'INPUT', /input 'bias' has NaN at flat index 6; inputs must be finite/);
+    await expectError(() => s.run({ ids: ids([2, 6]), bias: bad(-Infinity) }), 'INPUT', /input 'bias' has -Infinity at flat index 6/);
+    expect((await s.run({ ids: ids([2, 6]), bias: f32([2, 4]) })).z.dims).toEqual([2, 4]);
+  });
   const cases: [string, () => Record<string, Tensor>, RegExp][] = [
     ['a wrong name', () => ({ id: ids([2, 6]), bias: f32([2, 4]) }), /unknown input 'id'; the model's inputs are ids, bias/],
     ['a wrong dtype', () => ({ ids: f32([2, 6]), bias: f32([2, 4]) }), /input 'ids' must be int64 or int32, got float32/],

@@ -3,7 +3,7 @@ import { LstmWasmError, check } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { Device } from './device.js';
-import { type Feeds, checkFeeds, tensorOf, valueOf } from './feeds.js';
+import { type Feeds, nonFinite, checkFeeds, tensorOf, valueOf } from './feeds.js';
 
 export type { Feeds };
 import { type Graph, type PlacedNode, allPlaced, analyze } from './graph.js';
@@ -51,6 +51,8 @@ export class Executor {
   private readonly plans = new Map<string, RunPlan>();
   /** whether a plan depends only on dims and host input values (no host op reads a float input, no weights are fed) */
   private readonly cacheable: boolean;
+  /** integer inputs only device kernels read, at run time (Gather's indices): plans are keyed by their dims alone */
+  private readonly runValueInputs = new Set<string>();
   /** a recurrent node inside an If branch: which state a step carries would depend on the branch */
   private readonly branchRecurrent: RecurrentNode | undefined;
   /** graph inputs that only feed recurrent initial states: the carried state replaces them after the first step */
@@ -74,6 +76,13 @@ export class Executor {
     const g = (this.graph = analyze(model));
     this.stateIns = stateInputs(g);
     this.cacheable = allPlaced(g.nodes).every((pn) => !readsFloatInputs(g, pn) && !(pn.node.op === 'recurrent' && pn.node.runtimeWeights));
+    for (const info of g.inputs) {
+      const users = allPlaced(g.nodes).filter((pn) => pn.inputs.includes(info.name));
+      const runOnly = (pn: PlacedNode) => pn.device && pn.inputs.every((n, i) => n !== info.name || !!pn.def?.runValues?.includes(i));
+      if (info.types[0] !== 'float32' && users.length && users.every(runOnly) && !g.outputs.some((o) => o.name === info.name)) {
+        this.runValueInputs.add(info.name);
+      }
+    }
     this.branchRecurrent = allPlaced(g.nodes).find((pn) => !pn.def && !pn.branches && !g.nodes.includes(pn))?.node as RecurrentNode | undefined;
     for (const pn of allPlaced(g.nodes)) {
       if (!pn.device || (pn.node.op === 'recurrent' && pn.node.runtimeWeights)) continue;
@@ -190,7 +199,10 @@ export class Executor {
 
     const inputs = new Map<string, Val>();
     const checkFinite = this.options.checkFinite ?? true;
-    for (const info of g.inputs) if (feeds[info.name]) inputs.set(info.name, valueOf(feeds[info.name], info, checkFinite));
+    // NaN / Infinity in a float input is an error: checked here when host ops may read the values (graphs whose plans
+    // are not cached), else after the upload, in wasm (a SIMD scan; the plan read only the dims)
+    const deferred = checkFinite && this.cacheable;
+    for (const info of g.inputs) if (feeds[info.name]) inputs.set(info.name, valueOf(feeds[info.name], info, checkFinite && !deferred));
     const plan = this.planFor(inputs, step, wanted);
 
     if (step && this.state.needsAlloc(plan.needs, this.stateFilled)) this.allocState(plan.needs);
@@ -200,6 +212,14 @@ export class Executor {
 
     // inputs and uploads into wasm, then the device nodes in order
     for (const info of g.inputs) if (plan.ptr.has(info.name)) this.upload(at(info.name), inputs.get(info.name) as HostTensor);
+    if (deferred) {
+      for (const [name, v] of inputs) {
+        if (v.dtype !== 'float32') continue;
+        const data = v.data as Float32Array;
+        const bad = plan.ptr.has(name) ? rt.core.find_nonfinite_f32(at(name), data.length) : data.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) throw nonFinite(name, data, bad);
+      }
+    }
     for (const n of plan.uploads) this.upload(at(n), plan.vals.get(n) as HostTensor);
     const d = new Device(rt, this.params);
     d.scratch = base + plan.scratchAt;
@@ -216,7 +236,7 @@ export class Executor {
     }
     if (step) this.stateVersion++; // the state moves even if the run fails half-way
     return {
-      work: this.runDevice(d, base, plan, step),
+      work: this.runDevice(d, base, plan, step, inputs),
       done: () => {
         finish();
         if (step) this.stateFilled = true;
@@ -268,7 +288,7 @@ export class Executor {
   private planFor(inputs: Map<string, Val>, step: boolean, wanted: readonly string[]): RunPlan {
     const ctx = { graph: this.graph, rt: this.rt, recurrentOf: (pn: PlacedNode, ins: (Val | undefined)[]) => this.recurrentOf(pn, ins), step };
     if (!this.cacheable) return planRun(ctx, inputs, wanted);
-    const key = planKey(this.graph, inputs, step, wanted);
+    const key = planKey(this.graph, inputs, step, wanted, this.runValueInputs);
     let plan = this.plans.get(key);
     if (plan) {
       this.plans.delete(key); // most recently used last
@@ -296,8 +316,13 @@ export class Executor {
   }
 
   /** The kernel calls of a run, yielding between calls and between the time chunks of long sequences. */
-  private *runDevice(d: Device, base: number, plan: RunPlan, step: boolean): Generator<void> {
+  private *runDevice(d: Device, base: number, plan: RunPlan, step: boolean, inputs: Map<string, Val>): Generator<void> {
     if (!plan.calls || plan.calls.base !== base) plan.calls = this.calls(base, plan);
+    if (this.runValueInputs.size) { // this run's values of the inputs a plan is not keyed by
+      for (const c of plan.calls.list) {
+        c.pn.inputs.forEach((n, j) => this.runValueInputs.has(n) && inputs.has(n) && (c.ins[j] = { ...c.ins[j]!, data: inputs.get(n)!.data }));
+      }
+    }
     let r = 0; // recurrent nodes so far: the index of the next one's state slot
     for (const c of plan.calls.list) {
       d.prepared = c.prepared;

@@ -6,21 +6,25 @@ import type { DType, ValueInfo } from './types.js';
 
 export type Feeds = Record<string, Tensor>;
 
-/** Converts a feed to the value the graph computes with (ints and bools as exact doubles). */
+/**
+ * Converts a feed to the value the graph computes with (ints and bools as exact doubles). `checkFinite`: a float input
+ * holding NaN or ±Infinity is an INPUT error (the executor checks the inputs it uploads in wasm instead: checkFinite false).
+ */
 export function valueOf(t: Tensor, info: ValueInfo, checkFinite: boolean): Val {
   if (t.type === 'float32') {
     const data = t.data as Float32Array;
     if (checkFinite) {
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) {
-          throw new LstmWasmError('INPUT', `input '${info.name}' has ${data[i]} at flat index ${i}; inputs must be finite (pass checkFinite: false to allow)`);
-        }
-      }
+      for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw nonFinite(info.name, data, i);
     }
     return { dtype: 'float32', dims: [...t.dims], data };
   }
   const data = Float64Array.from(t.data as ArrayLike<number | bigint>, Number);
   return { dtype: info.types[0] as DType, dims: [...t.dims], data };
+}
+
+/** The error of a float input holding a non-finite value at flat index i. */
+export function nonFinite(name: string, data: ArrayLike<number>, i: number): LstmWasmError {
+  return new LstmWasmError('INPUT', `input '${name}' has ${data[i]} at flat index ${i}; inputs must be finite (pass checkFinite: false to allow)`);
 }
 
 /** A host value as a Tensor of the model's output type. */

@@ -132,15 +132,16 @@ export function planRun(c: PlanContext, inputs: Map<string, Val>, wanted: readon
 }
 
 /**
- * The key under which a plan serves again: every input's dims, and the values of host inputs (ints, bools). Float
- * inputs' values never reach a plan in a cacheable graph (Executor checks that no host op reads them).
+ * The key under which a plan serves again: every input's dims, and the values of host inputs (ints, bools) except those
+ * in `runValues` (read by device kernels only, as they run: the Executor hands each run's values to the plan's calls).
+ * Float inputs' values never reach a plan in a cacheable graph (Executor checks that no host op reads them).
  */
-export function planKey(g: Graph, inputs: Map<string, Val>, step: boolean, wanted: readonly string[]): string {
+export function planKey(g: Graph, inputs: Map<string, Val>, step: boolean, wanted: readonly string[], runValues: ReadonlySet<string>): string {
   let key = `${step ? 's' : 'r'}${wanted.join(',')}`;
   for (const info of g.inputs) {
     const v = inputs.get(info.name);
     key += v ? `|${v.dims.join(',')}` : '|-';
-    if (v && v.dtype !== 'float32') key += `:${Array.prototype.join.call(v.data, ',')}`;
+    if (v && v.dtype !== 'float32' && !runValues.has(info.name)) key += `:${Array.prototype.join.call(v.data, ',')}`;
   }
   return key;
 }

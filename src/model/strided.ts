@@ -24,13 +24,13 @@ export function axisOf(axis: number, rank: number, what: string): number {
 }
 
 /** Numpy-style broadcast of two shapes, or an error naming both. */
-export function broadcast(a: readonly number[], b: readonly number[], what: string): number[] {
+export function broadcast(a: readonly number[], b: readonly number[], what: string | (() => string)): number[] {
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const x = a[a.length - n + i] ?? 1, y = b[b.length - n + i] ?? 1;
     if (x !== y && x !== 1 && y !== 1) {
-      throw new LstmWasmError('INPUT', `${what}: shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
+      throw new LstmWasmError('INPUT', `${typeof what === 'string' ? what : what()}: shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
     }
     out[i] = x === 1 ? y : x;
   }

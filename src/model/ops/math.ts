@@ -139,7 +139,7 @@ function matmulShape(node: OpNode, a: number[], b: number[]) {
   const A = a.length === 1 ? [1, a[0]] : a, B = b.length === 1 ? [b[0], 1] : b;
   const [M, K] = A.slice(-2), [K2, N] = B.slice(-2);
   check(a.length >= 1 && b.length >= 1 && K === K2, 'INPUT', () => `${where(node)}: cannot multiply ${fmtDims(a)} by ${fmtDims(b)}`);
-  const batch = broadcast(A.slice(0, -2), B.slice(0, -2), where(node));
+  const batch = broadcast(A.slice(0, -2), B.slice(0, -2), () => where(node));
   const dims = [...batch, ...(a.length === 1 ? [] : [M]), ...(b.length === 1 ? [] : [N])];
   return { M, K, N, batch, A, B, dims };
 }
@@ -159,6 +159,8 @@ function packB(d: Device, panels: number, b: number, K: number, N: number, rsB: 
   d.rt.core.pack_panel16_strided_f32(panels, b, N, K, csB, rsB, scale);
 }
 export const panelBytes = (K: number, N: number) => Math.ceil(N / 16) * 16 * K * 4;
+/** MatMul with a B that is not a constant: fewer rows of A than this multiply B unpacked (matmul_small_f32). */
+const SMALL_ROWS = 8;
 
 /** Plan time: packs a constant B (K, N) (read at strides rsB, csB, times scale) once into the arena. */
 export function packConstant(rt: Runtime, node: OpNode, b: HostTensor, K: number, N: number, rsB: number, csB: number, scale: number): number {
@@ -202,7 +204,14 @@ register(['MatMul'], {
       return;
     }
     let o = 0, lastB = -1;
+    // a B that changes every run, with a single column or too few rows of A to repay packing it: straight products
+    const small = N === 1 || M < SMALL_ROWS;
     forOuter(batch.length ? batch : [1], [sa.length ? sa : [0], sb.length ? sb : [0]], 0, ([pa, pb]) => {
+      if (small) {
+        d.rt.core.matmul_small_f32(out.ptr + o * 4, a!.ptr + pa * M * K * 4, b!.ptr + pb * K * N * 4, M, K, N);
+        o += M * N;
+        return;
+      }
       if (pb !== lastB) packB(d, d.scratch, b!.ptr + pb * K * N * 4, K, N, N, 1, 1);
       lastB = pb;
       d.rt.core.matmul_panel16_f32(out.ptr + o * 4, N, 0, 0, a!.ptr + pa * M * K * 4, K, M, K, d.scratch, N);
@@ -216,7 +225,7 @@ function gemmShape(node: OpNode, a: number[], b: number[], c?: number[]) {
   const tA = attrInt(node, 'transA', 0) === 1, tB = attrInt(node, 'transB', 0) === 1;
   const [M, K] = tA ? [a[1], a[0]] : a, [K2, N] = tB ? [b[1], b[0]] : b;
   check(K === K2, 'INPUT', () => `${where(node)}: cannot multiply ${fmtDims(a)}${tA ? 'ᵀ' : ''} by ${fmtDims(b)}${tB ? 'ᵀ' : ''}`);
-  if (c) broadcast(c, [M, N], `${where(node)} (C ${fmtDims(c)} to [${M}, ${N}])`);
+  if (c) broadcast(c, [M, N], () => `${where(node)} (C ${fmtDims(c)} to [${M}, ${N}])`);
   check(!c || c.length <= 2 && c.every((x, i) => x === 1 || x === [M, N][i + 2 - c.length]), 'INPUT',
     () => `${where(node)}: C ${fmtDims(c ?? [])} does not broadcast to [${M}, ${N}]`);
   return { M, K, N, tA, tB, alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1) };

@@ -30,6 +30,8 @@ export interface OpDef {
   outputs: [number, number];
   /** Inputs whose values (not just shapes) must be known on the host: shapes, axes, indices of shape math. */
   hostInputs?(opset: number): number[];
+  /** Host inputs whose values only the device kernel reads, when it runs (Gather's indices): a plan depends on their dims alone. */
+  runValues?: number[];
   /** Load-time checks of attribute values (kinds are checked by the registry). */
   check?(node: OpNode, opset: number): void;
   /** Output types and shapes; throws INPUT naming the node when the inputs do not fit. */

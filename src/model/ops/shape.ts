@@ -290,7 +290,7 @@ function gatherIndices(node: OpNode, ins: (Val | HostTensor | undefined)[]) {
 }
 
 register(['Gather'], {
-  attrs: { axis: 'int' }, inputs: [2, 2], outputs: [1, 1], hostInputs: () => [1],
+  attrs: { axis: 'int' }, inputs: [2, 2], outputs: [1, 1], hostInputs: () => [1], runValues: [1],
   infer: (node, ins) => [{ dtype: ins[0]!.dtype, dims: gatherIndices(node, ins).dims }],
   host: (node, ins) => {
     const { idx, dims, outer, inner, axis } = gatherIndices(node, ins);
