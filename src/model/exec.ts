@@ -35,6 +35,9 @@ function readsFloatInputs(g: Graph, pn: PlacedNode): boolean {
   return host.some((i) => pn.inputs[i] && floatInput(pn.inputs[i]));
 }
 
+/** Plans kept per session, most recently used: one per distinct input dims (a decoder meets one per source length). */
+const PLANS = 64;
+
 export class Executor {
   private readonly graph: Graph;
   private readonly prepared = new Map<PlacedNode, unknown>();
@@ -299,7 +302,7 @@ export class Executor {
     const dimsOnly = new Map([...inputs].map(([n, v]) => [n, v.dtype === 'float32' ? { dtype: v.dtype, dims: v.dims } : v]));
     plan = planRun(ctx, dimsOnly, wanted);
     this.plans.set(key, plan);
-    if (this.plans.size > 16) this.plans.delete(this.plans.keys().next().value!);
+    if (this.plans.size > PLANS) this.plans.delete(this.plans.keys().next().value!);
     return plan;
   }
 
