@@ -15,9 +15,11 @@ import { type Seq2SeqConfig, LUONG, parseConfig } from './config.js';
 import { readFolder } from './files.js';
 import { Linear } from './linear.js';
 import { type Parts, type Seq2SeqBatch, type Seq2SeqCore, type Tape, teacherBackward, teacherForward } from './teacher.js';
+import { type Seq2SeqInputs, type Seq2SeqLossOptions, samplingPlan } from './scheduled.js';
 import { seq2seqNames } from './weights.js';
 
 export type { Seq2SeqBatch };
+export type { ScheduledSampling, Seq2SeqInputs, Seq2SeqLossOptions } from './scheduled.js';
 
 export interface Seq2SeqTrainerOptions {
   /** The training core (lstm-train.wasm) as a compiled module, its bytes or a URL/path; default: beside this bundle. */
@@ -51,6 +53,9 @@ export class Seq2SeqTrainer {
   private readonly fileOrder: string[];
   private packed = -1;
   private tape: Tape | undefined;
+  private fed: Seq2SeqInputs | undefined;
+  /** scheduled sampling's generator when a call gives no seed */
+  private readonly rng = new Rng(0);
 
   private constructor(rt: Runtime, json: unknown, config: Seq2SeqConfig, file: Map<string, { shape: number[]; data: Float32Array }>) {
     this.rt = rt;
@@ -202,14 +207,34 @@ export class Seq2SeqTrainer {
     });
   }
 
-  /** Runs the teacher-forced forward pass and returns the mean cross-entropy over the target tokens (eos included). */
-  loss(batch: Seq2SeqBatch): number {
+  /**
+   * Runs the forward pass and returns the mean cross-entropy over the target tokens (eos included). Teacher forcing, or
+   * with `options.sampling` scheduled sampling: some inputs are the model's own prediction from the step before, e.g.
+   * `loss(batch, { sampling: { probability: 0.25 } })` (lastInputs() tells which ids were read).
+   */
+  loss(batch: Seq2SeqBatch, options?: Seq2SeqLossOptions): number {
     this.runtime();
     this.checkBatch(batch);
+    const plan = samplingPlan(options, batch.target, this.rng);
     this.pack();
-    const { loss, tape } = teacherForward(this.parts, batch);
+    this.fed = undefined;
+    const { loss, tape } = teacherForward(this.parts, batch, plan);
     this.tape = tape;
+    const ids = this.parts.rt.i32(tape.tgtIn, tape.T * tape.B);
+    this.fed = {
+      inputs: batch.target.map((y, b) => Array.from({ length: y.length + 1 }, (_, t) => ids[t * tape.B + b])),
+      mask: plan ? plan.mask : batch.target.map((y) => y.map(() => false)),
+      sampled: plan ? plan.count : 0,
+    };
     return loss;
+  }
+
+  /** What the decoder read in the last loss(): per sentence bos and one id per target token, which of them were the
+   * model's own predictions, and how many. */
+  lastInputs(): Seq2SeqInputs {
+    this.runtime();
+    check(this.fed !== undefined, 'INPUT', 'lastInputs() needs a loss(batch) first');
+    return { inputs: this.fed.inputs.map((r) => [...r]), mask: this.fed.mask.map((r) => [...r]), sampled: this.fed.sampled };
   }
 
   /** Adds d(mean loss)/d(every weight) of the last loss() to the gradients (zeroGrad() clears them). */
