@@ -8,6 +8,7 @@ import type { Param, ParamStore } from '../train/params.js';
 import type { RecurrentImpl } from '../train/recurrent.js';
 import type { Seq2SeqConfig } from './config.js';
 import type { Linear } from './linear.js';
+import { type SamplingPlan, feedPredictions } from './scheduled.js';
 
 /** The attention backward kernels (assembly/attention_bwd.ts) and the forward ones the trainer calls directly. */
 export interface Seq2SeqCore extends TrainCore {
@@ -73,9 +74,10 @@ export interface Tape {
 
 /**
  * The teacher-forced forward pass over a checked batch, from the arena mark p.top (everything after it is this run's):
- * returns the mean cross-entropy over the target tokens (eos included) and what the backward pass reads.
+ * returns the mean cross-entropy over the target tokens (eos included) and what the backward pass reads. With a sampling
+ * plan (scheduled.ts) the output layer runs after every step, and the inputs it marks are that step's predictions.
  */
-export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; tape: Tape } {
+export function teacherForward(p: Parts, batch: Seq2SeqBatch, plan?: SamplingPlan): { loss: number; tape: Tape } {
   const rt = p.rt;
   rt.reset(p.top);
   const core = p.core, k = rt.k, st = p.params, z = p.sizes, cfg = p.config;
@@ -154,7 +156,7 @@ export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; t
   const scores = alloc(S * 4, 'scores'), w = alloc(T * B * S * 4, 'attention weights');
   const catW = bahdanau ? Denc : Denc + Hd;
   const catBuf = alloc(T * B * catW * 4, bahdanau ? 'contexts' : '[context; h]');
-  const outIn = alloc(T * B * F * 4, 'output layer input');
+  const outIn = alloc(T * B * F * 4, 'output layer input'), logits = alloc(T * B * Vt * 4, 'logits');
   const ws = alloc(core.train_workspace_bytes(lstm ? k.CELL_LSTM : k.CELL_GRU, p.dec.HP, 0, B, 1, Math.max(Kin, Hd)), 'decoder workspace');
   const MP = p.dec.G * p.dec.HP, HS = p.dec.HS, HP = p.dec.HP;
   const steps: { io: number; tb: number }[] = [];
@@ -176,6 +178,7 @@ export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; t
   const at = (base: number, t: number, l: number) => base + (t * Ld + l) * B * Hd * 4;
   for (let t = 0; t < T; t++) {
     const hPrev = at(hs, t, Ld - 1), hNext = at(hs, t + 1, Ld - 1); // the top layer's: what attention reads
+    if (plan && t) feedPredictions(p, plan, t, B, logits, tgtIn, xdec);
     if (bahdanau) {
       p.query!.forward(core, st, qp + t * B * A * 4, A, hPrev, Hd, B);
       attend(t, 0, 0);
@@ -223,9 +226,9 @@ export function teacherForward(p: Parts, batch: Seq2SeqBatch): { loss: number; t
       rowsCopy(outIn + t * B * F * 4, F, hNext, Hd, B, Hd);
       if (cfg.decoder.output === 'hidden_context') rowsCopy(outIn + (t * B * F + Hd) * 4, F, catBuf + t * B * catW * 4, catW, B, Denc);
     }
+    if (plan) p.out.forward(core, st, logits + t * B * Vt * 4, Vt, outIn + t * B * F * 4, F, B); // what step t+1 may read
   }
-  const logits = alloc(T * B * Vt * 4, 'logits');
-  p.out.forward(core, st, logits, Vt, outIn, F, T * B);
+  if (!plan) p.out.forward(core, st, logits, Vt, outIn, F, T * B);
   const dl = alloc(T * B * Vt * 4, 'd logits');
   const sum = core.softmax_xent_f32(dl, logits, tgtOut, T * B, Vt, Vt, -1, Math.fround(1 / count));
   const tape = {

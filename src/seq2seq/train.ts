@@ -15,26 +15,31 @@ import { type Seq2SeqConfig, LUONG, parseConfig } from './config.js';
 import { readFolder } from './files.js';
 import { Linear } from './linear.js';
 import { type Parts, type Seq2SeqBatch, type Seq2SeqCore, type Tape, teacherBackward, teacherForward } from './teacher.js';
+import { type Seq2SeqInputs, type Seq2SeqLossOptions, samplingPlan } from './scheduled.js';
+import { seq2seqNames } from './weights.js';
 
 export type { Seq2SeqBatch };
+export type { ScheduledSampling, Seq2SeqInputs, Seq2SeqLossOptions } from './scheduled.js';
 
 export interface Seq2SeqTrainerOptions {
   /** The training core (lstm-train.wasm) as a compiled module, its bytes or a URL/path; default: beside this bundle. */
   wasm?: WasmSource;
 }
 
-/** The files of a model in memory: seq2seq.json's content and the safetensors state dict (PyTorch's names). */
+/** The files of a model in memory: seq2seq.json's content and the safetensors state dict (PyTorch's names, any the loader takes). */
 export interface Seq2SeqTrainFiles {
   config: unknown;
   weights: ByteSource;
 }
 
 /**
- * An encoder-decoder (seq2seq.json + PyTorch state dict, the reference module's names) being trained with teacher forcing:
+ * An encoder-decoder (seq2seq.json + PyTorch state dict) being trained with teacher forcing:
  * loss(batch) runs the forward pass, backward() adds d(mean cross-entropy)/d(every weight) to the gradients, step() applies
  * an optimizer of lstm-wasm/train (clipGradNorm(trainer, …) clips). Supported: (Bi)LSTM/GRU encoders of any depth, bridges
  * none/copy/linear, a stacked LSTM/GRU decoder (nn.LSTM / nn.GRU names) with dot, general, concat or Bahdanau attention,
- * input feeding, tied target embeddings.
+ * input feeding, tied target embeddings. The state dict may use any naming the inference loader takes (the reference
+ * module's, an nn.LSTMCell / nn.GRUCell decoder, the tutorials' renames): parameters are kept under the reference names
+ * inside, and weights(), gradients() and save() give the file's own names back.
  */
 export class Seq2SeqTrainer {
   readonly config: Seq2SeqConfig;
@@ -43,16 +48,32 @@ export class Seq2SeqTrainer {
   private rt: Runtime | undefined;
   private readonly json: unknown;
   private readonly parts: Parts;
+  /** canonical (reference module) name -> the file's name, and the file's names in its order */
+  private readonly fileName: Map<string, string>;
+  private readonly fileOrder: string[];
   private packed = -1;
   private tape: Tape | undefined;
+  private fed: Seq2SeqInputs | undefined;
+  /** scheduled sampling's generator when a call gives no seed */
+  private readonly rng = new Rng(0);
 
-  private constructor(rt: Runtime, json: unknown, config: Seq2SeqConfig, weights: Map<string, { shape: number[]; data: Float32Array }>) {
+  private constructor(rt: Runtime, json: unknown, config: Seq2SeqConfig, file: Map<string, { shape: number[]; data: Float32Array }>) {
     this.rt = rt;
     this.core = trainCore(rt);
     const core = this.core as Seq2SeqCore;
     check(typeof core.attn_dot_bwd_f32 === 'function', 'RUNTIME', 'the training core has no attention backward kernels (attn_dot_bwd_f32); rebuild lstm-train.wasm');
     this.json = json;
     this.config = config;
+    // the file's names -> the reference module's (one alias table, weights.ts's); a name that fits none names itself
+    const canon = seq2seqNames(file.keys(), config);
+    for (const name of file.keys()) {
+      check(canon.has(name), 'MODEL', `the state dict has '${name}', which this seq2seq.json's model does not have ` +
+        `(attention "${config.attention.kind}", bridge "${config.bridge}", decoder ${config.decoder.cell} with ${config.decoder.layers} layer(s))`);
+    }
+    const weights = new Map([...file].map(([name, t]) => [canon.get(name)!, t]));
+    this.fileName = new Map([...canon].map(([f, c]) => [c, f]));
+    this.fileOrder = [...file.keys()];
+    const fileName = (name: string) => this.fileName.get(name) ?? name;
     const { encoder: ec, decoder: dc, attention: at } = config;
     const dim = (name: string, i: number) => {
       const t = weights.get(name);
@@ -91,7 +112,8 @@ export class Seq2SeqTrainer {
       const a = weights.get('decoder.out.weight'), e = weights.get('decoder.embedding.weight');
       if (a && e) {
         const i = a.data.findIndex((x, j) => x !== e.data[j]);
-        check(a.data.length === e.data.length && i < 0, 'MODEL', `tied_embeddings is true but 'decoder.out.weight' differs from the target embedding at flat index ${i}`);
+        check(a.data.length === e.data.length && i < 0, 'MODEL',
+          `tied_embeddings is true but '${fileName('decoder.out.weight')}' differs from the target embedding at flat index ${i}`);
       }
       weights.delete('decoder.out.weight');
     }
@@ -111,14 +133,14 @@ export class Seq2SeqTrainer {
     ];
     const names = new Set(specs.map((s) => s.name));
     for (const name of weights.keys()) {
-      check(names.has(name), 'MODEL', `the state dict has '${name}', which this seq2seq.json's model does not have; seq2seq training reads the ` +
-        `reference module's names (test/fixtures/seq2seq_torch.py: nn.LSTM / nn.GRU modules, not nn.LSTMCell or renamed tutorial layers)`);
+      check(names.has(name), 'MODEL', `the state dict has '${fileName(name)}', which this seq2seq.json's model does not have` +
+        (name !== fileName(name) ? ` (read as '${name}')` : ''));
     }
     for (const s of specs) {
       const t = weights.get(s.name);
-      if (!t) throw new LstmWasmError('MODEL', `the state dict has no '${s.name}' ${fmtDims(s.dims)}`);
+      if (!t) throw new LstmWasmError('MODEL', `the state dict has no '${s.name}' ${fmtDims(s.dims)} (or one of the names the loader takes for it)`);
       check(t.shape.length === s.dims.length && t.shape.every((d, i) => d === s.dims[i]), 'MODEL',
-        `'${s.name}' is ${fmtDims(t.shape)}; seq2seq.json says ${fmtDims(s.dims)}`);
+        `'${fileName(s.name)}' is ${fmtDims(t.shape)}; seq2seq.json says ${fmtDims(s.dims)}`);
       s.init = (o) => o.set(t.data);
     }
     const params = new ParamStore(rt, specs);
@@ -185,14 +207,34 @@ export class Seq2SeqTrainer {
     });
   }
 
-  /** Runs the teacher-forced forward pass and returns the mean cross-entropy over the target tokens (eos included). */
-  loss(batch: Seq2SeqBatch): number {
+  /**
+   * Runs the forward pass and returns the mean cross-entropy over the target tokens (eos included). Teacher forcing, or
+   * with `options.sampling` scheduled sampling: some inputs are the model's own prediction from the step before, e.g.
+   * `loss(batch, { sampling: { probability: 0.25 } })` (lastInputs() tells which ids were read).
+   */
+  loss(batch: Seq2SeqBatch, options?: Seq2SeqLossOptions): number {
     this.runtime();
     this.checkBatch(batch);
+    const plan = samplingPlan(options, batch.target, this.rng);
     this.pack();
-    const { loss, tape } = teacherForward(this.parts, batch);
+    this.fed = undefined;
+    const { loss, tape } = teacherForward(this.parts, batch, plan);
     this.tape = tape;
+    const ids = this.parts.rt.i32(tape.tgtIn, tape.T * tape.B);
+    this.fed = {
+      inputs: batch.target.map((y, b) => Array.from({ length: y.length + 1 }, (_, t) => ids[t * tape.B + b])),
+      mask: plan ? plan.mask : batch.target.map((y) => y.map(() => false)),
+      sampled: plan ? plan.count : 0,
+    };
     return loss;
+  }
+
+  /** What the decoder read in the last loss(): per sentence bos and one id per target token, which of them were the
+   * model's own predictions, and how many. */
+  lastInputs(): Seq2SeqInputs {
+    this.runtime();
+    check(this.fed !== undefined, 'INPUT', 'lastInputs() needs a loss(batch) first');
+    return { inputs: this.fed.inputs.map((r) => [...r]), mask: this.fed.mask.map((r) => [...r]), sampled: this.fed.sampled };
   }
 
   /** Adds d(mean loss)/d(every weight) of the last loss() to the gradients (zeroGrad() clears them). */
@@ -215,23 +257,35 @@ export class Seq2SeqTrainer {
     optimizer.step(this, lr);
   }
 
-  /** The weights by PyTorch state-dict name. */
+  /** The weights by the state dict's names (the file's; a tied output weight once, as the target embedding). */
   weights(): Record<string, Tensor> {
     this.runtime();
-    return Object.fromEntries(this.params.params.map((p) => [p.name, new Tensor('float32', this.params.read(p), p.dims)]));
+    return Object.fromEntries(this.params.params.map((p) => [this.nameOf(p.name), new Tensor('float32', this.params.read(p), p.dims)]));
   }
 
-  /** The gradients by PyTorch state-dict name. */
+  /** The gradients by the state dict's names, as weights(). */
   gradients(): Record<string, Tensor> {
     this.runtime();
-    return Object.fromEntries(this.params.params.map((p) => [p.name, new Tensor('float32', this.params.readGrad(p), p.dims)]));
+    return Object.fromEntries(this.params.params.map((p) => [this.nameOf(p.name), new Tensor('float32', this.params.readGrad(p), p.dims)]));
   }
 
-  /** The trained model as files: the state dict (safetensors, PyTorch's names) and seq2seq.json's content, unchanged. */
+  /**
+   * The trained model as files: the state dict (safetensors: the file's names in its order, a tied output weight again
+   * if the file held it) — what the user's own PyTorch module loads with load_state_dict(strict=True) — and seq2seq.json's
+   * content, unchanged.
+   */
   save(): { weights: Uint8Array; config: unknown } {
     this.runtime();
-    const weights = writeSafetensors(this.params.params.map((p) => ({ name: p.name, shape: p.dims, data: this.params.read(p) })));
+    const canon = new Map([...this.fileName].map(([c, f]) => [f, c]));
+    const weights = writeSafetensors(this.fileOrder.map((name) => {
+      const c = canon.get(name)!, p = this.params.byName.get(c) ?? this.params.byName.get('decoder.embedding.weight')!; // tied: decoder.out.weight
+      return { name, shape: p.dims, data: this.params.read(p) };
+    }));
     return { weights, config: JSON.parse(JSON.stringify(this.json)) };
+  }
+
+  private nameOf(canonical: string): string {
+    return this.fileName.get(canonical) ?? canonical;
   }
 
   /** Frees the wasm instance; the trainer cannot be used afterwards. */

@@ -47,9 +47,76 @@ const NAMES = {
   out: ['decoder.out.', 'out.', 'decoder.generator.', 'generator.'],
 };
 
+/** The part of the model each state-dict name belongs to: for the embeddings the exact name, for the others the prefix. */
+interface Prefixes {
+  sourceEmbedding: string; targetEmbedding: string; encoder: string; decoder: string; bridgeH: string; bridgeC: string;
+  attention: string; query: string; key: string; v: string; concatW: string; combine: string; out: string;
+}
+
+/** Which alias of NAMES a state dict with these keys uses for each part: the first some key starts with (the embeddings:
+ * that is a key), else the reference module's, which the errors then name. */
+function prefixesOf(keys: readonly string[]): Prefixes {
+  const set = new Set(keys);
+  const exact = (names: readonly string[]) => names.find((n) => set.has(n)) ?? names[0];
+  const pick = (names: readonly string[], base = '') => names.map((n) => base + n).find((p) => keys.some((k) => k.startsWith(p))) ?? base + names[0];
+  const attention = pick(NAMES.attention);
+  return {
+    sourceEmbedding: exact(NAMES.sourceEmbedding), targetEmbedding: exact(NAMES.targetEmbedding),
+    encoder: pick(NAMES.encoder), decoder: pick(NAMES.decoder), bridgeH: pick(NAMES.bridgeH), bridgeC: pick(NAMES.bridgeC),
+    attention, query: pick(NAMES.query, attention), key: pick(NAMES.key, attention), v: pick(NAMES.v, attention),
+    concatW: pick(NAMES.concatW, attention), combine: pick(NAMES.combine), out: pick(NAMES.out),
+  };
+}
+
+/** nn.LSTMCell / nn.GRUCell parameters (no layer suffix), given the names after the module's prefix. */
+const CELL_KEY = /^(weight|bias)_(ih|hh)$/;
+const isCell = (rests: readonly string[]) => rests.length > 0 && rests.every((r) => CELL_KEY.test(r));
+
+/**
+ * For every tensor of a state dict named by one of the aliases the loader accepts (NAMES: the reference module's,
+ * nn.LSTMCell / nn.GRUCell keys, the tutorials' renames), its name in the reference module (test/fixtures/seq2seq_torch.py):
+ * file name -> canonical name. A cell's weight_ih becomes layer 0's weight_ih_l0. Names that follow no alias, or parts
+ * this seq2seq.json's model does not have, are left out (the caller reports them). The trainer keeps its parameters
+ * under the canonical names and writes the file's back.
+ */
+export function seq2seqNames(keys: Iterable<string>, c: Seq2SeqConfig): Map<string, string> {
+  const all = [...keys], set = new Set(all), px = prefixesOf(all), map = new Map<string, string>();
+  const name = (from: string, to: string) => {
+    if (set.has(from)) map.set(from, to);
+  };
+  const linear = (from: string, to: string) => {
+    name(`${from}weight`, `${to}weight`);
+    name(`${from}bias`, `${to}bias`);
+  };
+  const rnn = (from: string, to: string) => {
+    const mine = all.filter((k) => k.startsWith(from)), rests = mine.map((k) => k.slice(from.length)), cell = isCell(rests);
+    mine.forEach((k, i) => {
+      if (cell) map.set(k, `${to}${rests[i]}_l0`);
+      else if (RECURRENT_KEY.exec(rests[i])?.[1] === '') map.set(k, to + rests[i]);
+    });
+  };
+  name(px.sourceEmbedding, 'encoder.embedding.weight');
+  name(px.targetEmbedding, 'decoder.embedding.weight');
+  rnn(px.encoder, 'encoder.rnn.');
+  rnn(px.decoder, 'decoder.rnn.');
+  if (c.bridge === 'linear') {
+    linear(px.bridgeH, 'bridge.h.');
+    if (c.decoder.cell === 'lstm') linear(px.bridgeC, 'bridge.c.');
+  }
+  const a = 'decoder.attention.', kind = c.attention.kind;
+  if (kind === 'general' || kind === 'bahdanau') linear(px.key, `${a}key.`);
+  if (kind === 'bahdanau') linear(px.query, `${a}query.`);
+  if (kind === 'concat') linear(px.concatW, `${a}W.`);
+  if (kind === 'bahdanau' || kind === 'concat') linear(px.v, `${a}v.`);
+  if (LUONG.includes(kind)) linear(px.combine, 'decoder.combine.');
+  linear(px.out, 'decoder.out.');
+  return map;
+}
+
 /** Maps the state dict onto Seq2SeqWeights; any tensor left over, missing or of the wrong shape is a MODEL error naming it. */
 export function seq2seqWeights(st: SafetensorsFile, c: Seq2SeqConfig, file: string): Seq2SeqWeights {
   const left = new Map(st.tensors);
+  const px = prefixesOf([...left.keys()]);
   const bad = (msg: string) => new LstmWasmError('MODEL', `${file}: ${msg}`);
   const has = (name: string) => left.has(name);
   const take = (name: string, dims: number[], what: string): Float32Array => {
@@ -60,16 +127,13 @@ export function seq2seqWeights(st: SafetensorsFile, c: Seq2SeqConfig, file: stri
     left.delete(name);
     return toFloat32(t, name);
   };
-  /** the first of the prefixes `names` (after `base`) that some tensor starts with, else the first, for the error */
-  const pick = (names: readonly string[], base = '') =>
-    names.map((n) => base + n).find((p) => [...left.keys()].some((k) => k.startsWith(p))) ?? base + names[0];
   const linear = (p: string, rows: number, cols: number, what: string, bias: 'optional' | 'none' = 'optional'): Affine => {
     const w = take(`${p}weight`, [rows, cols], `${what} weight`);
     check(bias === 'optional' || !has(`${p}bias`), 'MODEL', `${file}: '${p}bias' is present but ${what} has no bias in this architecture`);
     return { w, b: has(`${p}bias`) ? take(`${p}bias`, [rows], `${what} bias`) : undefined };
   };
 
-  const se = NAMES.sourceEmbedding.find(has) ?? NAMES.sourceEmbedding[0], te = NAMES.targetEmbedding.find(has) ?? NAMES.targetEmbedding[0];
+  const se = px.sourceEmbedding, te = px.targetEmbedding;
   const srcT = left.get(se), tgtT = left.get(te);
   if (!srcT) throw bad(`missing the source embedding (${NAMES.sourceEmbedding.map((n) => `'${n}'`).join(' or ')})`);
   if (!tgtT) throw bad(`missing the target embedding (${NAMES.targetEmbedding.map((n) => `'${n}'`).join(' or ')})`);
@@ -79,44 +143,43 @@ export function seq2seqWeights(st: SafetensorsFile, c: Seq2SeqConfig, file: stri
   const sourceEmbedding = take(se, [Vs, ec.embeddingSize], 'the source embedding (vocabulary, encoder.embedding_size)');
   const targetEmbedding = take(te, [Vt, dc.embeddingSize], 'the target embedding (vocabulary, decoder.embedding_size)');
 
-  const encoder = recurrent(left, pick(NAMES.encoder), file, 'encoder');
+  const encoder = recurrent(left, px.encoder, file, 'encoder');
   const kin = dc.embeddingSize + (c.attention.kind === 'bahdanau' ? Denc : dc.inputFeeding ? H : 0);
   expectRecurrent(encoder, file, 'encoder', ec.cell, ec.embeddingSize, ec.hiddenSize, ec.layers, D);
-  const decoder = recurrent(left, pick(NAMES.decoder), file, 'decoder');
+  const decoder = recurrent(left, px.decoder, file, 'decoder');
   expectRecurrent(decoder, file, 'decoder', dc.cell, kin, H, dc.layers, 1,
     c.attention.kind === 'bahdanau' ? ' (embedding + Bahdanau context)' : dc.inputFeeding ? ' (embedding + input feeding)' : '');
 
   const bridge: Seq2SeqWeights['bridge'] = {};
   if (c.bridge === 'linear') {
-    bridge.h = linear(pick(NAMES.bridgeH), H, Denc, 'bridge (h)');
-    if (dc.cell === 'lstm') bridge.c = linear(pick(NAMES.bridgeC), H, Denc, 'bridge (c)');
+    bridge.h = linear(px.bridgeH, H, Denc, 'bridge (h)');
+    if (dc.cell === 'lstm') bridge.c = linear(px.bridgeC, H, Denc, 'bridge (c)');
   }
 
-  const ap = pick(NAMES.attention);
   const A = c.attention.size, attention: Seq2SeqWeights['attention'] = {};
   const vOf = () => {
-    const vp = pick(NAMES.v, ap);
+    const vp = px.v;
     const v = take(`${vp}weight`, [1, A], 'the attention scoring vector v');
     if (has(`${vp}bias`)) attention.vBias = take(`${vp}bias`, [1], 'the bias of v')[0];
     return v;
   };
-  if (c.attention.kind === 'general') attention.key = linear(pick(NAMES.key, ap), H, Denc, 'the general attention W_a', 'none');
+  if (c.attention.kind === 'general') attention.key = linear(px.key, H, Denc, 'the general attention W_a', 'none');
   if (c.attention.kind === 'bahdanau') {
-    attention.query = linear(pick(NAMES.query, ap), A, H, 'the attention query projection (attention.size, decoder.hidden_size)');
-    attention.key = linear(pick(NAMES.key, ap), A, Denc, 'the attention key projection (attention.size, memory width)');
+    attention.query = linear(px.query, A, H, 'the attention query projection (attention.size, decoder.hidden_size)');
+    attention.key = linear(px.key, A, Denc, 'the attention key projection (attention.size, memory width)');
     attention.v = vOf();
   }
   if (c.attention.kind === 'concat') {
-    const W = linear(pick(NAMES.concatW, ap), A, H + Denc, 'the concat attention W over [h; memory] (attention.size, hidden + memory width)');
+    const W = linear(px.concatW, A, H + Denc, 'the concat attention W over [h; memory] (attention.size, hidden + memory width)');
     const cols = (from: number, n: number) => Float32Array.from({ length: A * n }, (_, i) => W.w[Math.floor(i / n) * (H + Denc) + from + (i % n)]);
     attention.query = { w: cols(0, H) };
     attention.key = { w: cols(H, Denc), b: W.b };
     attention.v = vOf();
   }
-  const combine = LUONG.includes(c.attention.kind) ? linear(pick(NAMES.combine), H, Denc + H, 'the combine layer (hidden, memory + hidden)') : undefined;
+  const combine = LUONG.includes(c.attention.kind) ? linear(px.combine, H, Denc + H, 'the combine layer (hidden, memory + hidden)') : undefined;
 
   const F = dc.output === 'hidden_context' ? H + Denc : H;
-  const outName = pick(NAMES.out);
+  const outName = px.out;
   let out: Affine;
   if (c.tiedEmbeddings && !has(`${outName}weight`)) {
     out = { w: targetEmbedding, b: has(`${outName}bias`) ? take(`${outName}bias`, [Vt], 'the output bias') : undefined };
@@ -142,7 +205,7 @@ export function seq2seqWeights(st: SafetensorsFile, c: Seq2SeqConfig, file: stri
 function recurrent(left: Map<string, SafetensorsTensor>, prefix: string, file: string, what: string): RecurrentNode {
   const mine = [...left.entries()].filter(([k]) => k.startsWith(prefix));
   if (!mine.length) throw new LstmWasmError('MODEL', `${file}: missing the ${what}'s recurrent weights ('${prefix}weight_ih_l0', …)`);
-  const cell = mine.every(([k]) => /^(weight|bias)_(ih|hh)$/.test(k.slice(prefix.length)));
+  const cell = isCell(mine.map(([k]) => k.slice(prefix.length)));
   const renamed = mine.map(([k, t]): [string, SafetensorsTensor] => [cell ? `${k}_l0` : k, t]);
   for (const [k] of renamed) {
     check(RECURRENT_KEY.test(k), 'MODEL', `${file}: '${k}' is not a recurrent weight (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k})`);
