@@ -154,19 +154,21 @@ const BIAS127 = memory.data<i32>([127, 127, 127, 127], 16);
 const tail = memory.data(16, 16);
 
 // out (n) = act(x (n)), whole vectors; one loop per activation, so the choice is made once, not per vector
+// (pointer increments, as the products in gemm.ts: V8 keeps them in registers)
 @inline function act_body(code: i32, out: usize, x: usize, n: i32, alpha: f32, beta: f32): void {
+  const end = x + (<usize>n << 2), d = out - x; // out = x + d, wrapping as the addresses do
   switch (code) {
     case ACT_SIGMOID:
-      for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), sigmoid4(v128.load(x + (<usize>i << 2))));
+      for (let p = x; p < end; p += 16) v128.store(p + d, sigmoid4(v128.load(p)));
       return;
     case ACT_TANH:
-      for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
+      for (let p = x; p < end; p += 16) v128.store(p + d, tanh4(v128.load(p)));
       return;
     case ACT_RELU:
-      for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), relu4(v128.load(x + (<usize>i << 2))));
+      for (let p = x; p < end; p += 16) v128.store(p + d, relu4(v128.load(p)));
       return;
   }
-  for (let i = 0; i < n; i += 4) v128.store(out + (<usize>i << 2), act4(code, v128.load(x + (<usize>i << 2)), alpha, beta));
+  for (let p = x; p < end; p += 16) v128.store(p + d, act4(code, v128.load(p), alpha, beta));
 }
 
 /** out (n) = act(x (n)); out may be x. A tail of fewer than 4 goes through the same lanes, so results do not depend on position. */

@@ -57,19 +57,20 @@ export function pack_panel16_strided_f32(panels: usize, w: usize, M: i32, K: i32
   if (init) {
     a0 = v128.load(init); a1 = v128.load(init, 16); a2 = v128.load(init, 32); a3 = v128.load(init, 48);
   }
-  let k = 0;
-  for (; k + 2 <= K; k += 2) {
-    const p = blk + (<usize>k << 6);
-    const s = v128.load32_splat(x + (<usize>k << 2));
-    const t = v128.load32_splat(x + (<usize>k << 2), 4);
+  // pointer increments, not k: V8 keeps p, xk and the end in registers (indexing by k made it recompute addresses and
+  // reload spilled bases inside the loop, a third slower)
+  let p = blk, xk = x;
+  const end = x + (<usize>(K & ~1) << 2);
+  for (; xk < end; xk += 8, p += 128) {
+    const s = v128.load32_splat(xk);
+    const t = v128.load32_splat(xk, 4);
     a0 = f32x4.add(a0, madd(t, v128.load(p, 64), f32x4.mul(s, v128.load(p))));
     a1 = f32x4.add(a1, madd(t, v128.load(p, 80), f32x4.mul(s, v128.load(p, 16))));
     a2 = f32x4.add(a2, madd(t, v128.load(p, 96), f32x4.mul(s, v128.load(p, 32))));
     a3 = f32x4.add(a3, madd(t, v128.load(p, 112), f32x4.mul(s, v128.load(p, 48))));
   }
-  if (k < K) {
-    const p = blk + (<usize>k << 6);
-    const s = v128.load32_splat(x + (<usize>k << 2));
+  if (K & 1) {
+    const s = v128.load32_splat(xk);
     a0 = madd(s, v128.load(p), a0);
     a1 = madd(s, v128.load(p, 16), a1);
     a2 = madd(s, v128.load(p, 32), a2);
@@ -93,10 +94,12 @@ export function pack_panel16_strided_f32(panels: usize, w: usize, M: i32, K: i32
   if (init1) {
     b0 = v128.load(init1); b1 = v128.load(init1, 16); b2 = v128.load(init1, 32); b3 = v128.load(init1, 48);
   }
-  for (let k = 0; k < K; k++) {
-    const p = blk + (<usize>k << 6);
-    const s = v128.load32_splat(x0 + (<usize>k << 2));
-    const t = v128.load32_splat(x1 + (<usize>k << 2));
+  // pointer increments (see dot1_panel16); the second row at a fixed distance from the first
+  let p = blk, xk = x0;
+  const d = x1 - x0, end = x0 + (<usize>K << 2);
+  for (; xk < end; xk += 4, p += 64) {
+    const s = v128.load32_splat(xk);
+    const t = v128.load32_splat(xk + d);
     const w0 = v128.load(p), w1 = v128.load(p, 16), w2 = v128.load(p, 32), w3 = v128.load(p, 48);
     a0 = madd(s, w0, a0);
     a1 = madd(s, w1, a1);

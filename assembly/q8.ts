@@ -77,19 +77,20 @@ export function quant_i16_f32(xq: usize, x: usize, n: i32): f32 {
 // acc (16 outputs as 4 x i32x4) over the quads [q0, q1) of one panel block, added to f (4 f32x4) into out
 @inline function q8_span(blk: usize, xq: usize, q0: i32, q1: i32, wide: bool, out: usize): void {
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  // pointer increments, not q (as gemm.ts: V8 then keeps the addresses in registers)
+  let x = xq + (<usize>q0 << 3);
+  const end = xq + (<usize>q1 << 3);
   if (wide) {
-    for (let q = q0; q < q1; q++) {
-      const p = blk + (<usize>q << 7);
-      const x01 = v128.load32_splat(xq + (<usize>q << 3)), x23 = v128.load32_splat(xq + (<usize>q << 3), 4);
+    for (let p = blk + (<usize>q0 << 7); x < end; x += 8, p += 128) {
+      const x01 = v128.load32_splat(x), x23 = v128.load32_splat(x, 4);
       a0 = i32x4.add(a0, q16_group(p, x01, x23));
       a1 = i32x4.add(a1, q16_group(p + 32, x01, x23));
       a2 = i32x4.add(a2, q16_group(p + 64, x01, x23));
       a3 = i32x4.add(a3, q16_group(p + 96, x01, x23));
     }
   } else {
-    for (let q = q0; q < q1; q++) {
-      const p = blk + (<usize>q << 6);
-      const x01 = v128.load32_splat(xq + (<usize>q << 3)), x23 = v128.load32_splat(xq + (<usize>q << 3), 4);
+    for (let p = blk + (<usize>q0 << 6); x < end; x += 8, p += 64) {
+      const x01 = v128.load32_splat(x), x23 = v128.load32_splat(x, 4);
       a0 = i32x4.add(a0, q8_group(v128.load(p), x01, x23));
       a1 = i32x4.add(a1, q8_group(v128.load(p, 16), x01, x23));
       a2 = i32x4.add(a2, q8_group(v128.load(p, 32), x01, x23));

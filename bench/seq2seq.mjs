@@ -13,7 +13,8 @@ import { hasRelaxedSimd } from '../dist/index.js';
 import { OnnxSeq2Seq, Seq2Seq } from '../dist/seq2seq.js';
 
 const DIR = new URL('../examples/models/dates/', import.meta.url);
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 9);
+const WARMUP = Number(process.env.WARMUP ?? 3); // untimed rounds of every system first (JIT tiers, caches)
 const N = Number(process.env.SENTENCES ?? 32); // sentences per measurement (held-out split, in order)
 ortWebLib.env.wasm.numThreads = 1;
 ortWebLib.env.logLevel = 'error';
@@ -52,6 +53,7 @@ for (const c of CASES) {
     const got = JSON.stringify(await translateAll(m, c.options, c.batch));
     if (got !== want) throw new Error(`${c.name} B${c.batch}: ${name}'s tokens differ from lstm-wasm's`);
   }
+  for (let r = 0; r < WARMUP; r++) for (const m of Object.values(systems)) await translateAll(m, c.options, c.batch);
   const times = Object.fromEntries(Object.keys(systems).map((n) => [n, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, m] of Object.entries(systems)) {
@@ -74,7 +76,7 @@ mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/seq2seq.json', import.meta.url), JSON.stringify({ machine, rounds: ROUNDS, sentences: N, sourceChars: chars, results }, null, 2) + '\n');
 const names = Object.keys(systems);
 const md = [
-  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${machine.wasm}), single thread, median of ${ROUNDS} interleaved rounds, ${machine.date}`,
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${machine.wasm}), single thread, median of ${ROUNDS} interleaved rounds after ${WARMUP} untimed, ${machine.date}`,
   `Sentences per second translating the first ${N} held-out sentences of the dates model (${(chars / N).toFixed(1)} source characters each on average; beam: n-best 1, length penalty 1). ` +
   'The ONNX systems run encoder.onnx + decoder.onnx with the decode loop in JS.',
   '',
