@@ -11,13 +11,21 @@ export const ATT_ADDITIVE: i32 = 1;
   return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
 }
 
-// x (K) . y (K): four lanes at a time, then a scalar tail
+// x (K) . y (K): sixteen lanes at a time in four accumulators (one chain would wait on each add), then four, then a
+// scalar tail; pointer increments
 @inline function dot_f32(x: usize, y: usize, K: i32): f32 {
-  let acc = f32x4.splat(0);
-  let k = 0;
-  for (; k + 4 <= K; k += 4) acc = madd(v128.load(x + (<usize>k << 2)), v128.load(y + (<usize>k << 2)), acc);
-  let s = hsum(acc);
-  for (; k < K; k++) s += load<f32>(x + (<usize>k << 2)) * load<f32>(y + (<usize>k << 2));
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const d = y - x, e16 = x + (<usize>(K & ~15) << 2), e4 = x + (<usize>(K & ~3) << 2), end = x + (<usize>K << 2);
+  let p = x;
+  for (; p < e16; p += 64) {
+    a0 = madd(v128.load(p), v128.load(p + d), a0);
+    a1 = madd(v128.load(p, 16), v128.load(p + d, 16), a1);
+    a2 = madd(v128.load(p, 32), v128.load(p + d, 32), a2);
+    a3 = madd(v128.load(p, 48), v128.load(p + d, 48), a3);
+  }
+  for (; p < e4; p += 16) a0 = madd(v128.load(p), v128.load(p + d), a0);
+  let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  for (; p < end; p += 4) s += load<f32>(p) * load<f32>(p + d);
   return s;
 }
 
@@ -83,14 +91,16 @@ export function masked_softmax_f32(w: usize, x: usize, n: i32, total: i32): void
 
 /** ctx (D) = sum over j < n of w[j] * mem[j] (D), memory rows ldm floats apart. */
 export function attn_context_f32(ctx: usize, w: usize, mem: usize, n: i32, D: i32, ldm: i32): void {
-  const D4 = D & ~3;
-  memory.fill(ctx, 0, <usize>D << 2);
-  for (let j = 0; j < n; j++) {
-    const m = mem + <usize>j * ldm * 4;
-    const wj = load<f32>(w + (<usize>j << 2));
-    const s = f32x4.splat(wj);
-    let d = 0;
-    for (; d < D4; d += 4) v128.store(ctx + (<usize>d << 2), madd(s, v128.load(m + (<usize>d << 2)), v128.load(ctx + (<usize>d << 2))));
-    for (; d < D; d++) store<f32>(ctx + (<usize>d << 2), load<f32>(ctx + (<usize>d << 2)) + wj * load<f32>(m + (<usize>d << 2)));
+  // four columns at a time summed over j in a register (j in order, as a row-by-row accumulation would)
+  const D4 = D & ~3, row = <usize>ldm << 2, wend = w + (<usize>n << 2);
+  for (let d = 0; d < D4; d += 4) {
+    let acc = f32x4.splat(0);
+    for (let wj = w, m = mem + (<usize>d << 2); wj < wend; wj += 4, m += row) acc = madd(v128.load32_splat(wj), v128.load(m), acc);
+    v128.store(ctx + (<usize>d << 2), acc);
+  }
+  for (let d = D4; d < D; d++) {
+    let acc: f32 = 0;
+    for (let j = 0; j < n; j++) acc += load<f32>(w + (<usize>j << 2)) * load<f32>(mem + (<usize>j * ldm + d) * 4);
+    store<f32>(ctx + (<usize>d << 2), acc);
   }
 }

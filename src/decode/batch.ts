@@ -58,12 +58,16 @@ export interface Hypothesis {
   rank: number;
   /** ended with the stop token (else the token limit ended it) */
   finished: boolean;
-  /** the step's attention row (copied) for each token, when the model gives one */
+  /** the step's attention row for each token, when the model gives one (a view into a copy of that step's rows) */
   attention: Float32Array[];
 }
 
 const row = (o: StepOutput, i: number) => o.scores.subarray(i * o.stride, i * o.stride + o.width);
-const attRow = (o: StepOutput, i: number) => o.attention?.slice(i * o.attentionStride, (i + 1) * o.attentionStride);
+/** A step's attention rows, copied once for all rows (the model may overwrite its buffer); row i is a view into the copy. */
+function attentionRows(o: StepOutput, rows: number): (i: number) => Float32Array | undefined {
+  const all = o.attention?.slice(0, rows * o.attentionStride), w = o.attentionStride;
+  return (i) => all?.subarray(i * w, (i + 1) * w);
+}
 
 /**
  * Decodes `count` sequences from `start` until `stop` (or maxTokens): n-best hypotheses per sequence, best first. Greedy
@@ -80,6 +84,7 @@ export async function decodeRows(model: RowModel, count: number, start: number, 
   let live = out.map((_, s) => s), tokens = live.map(() => start), from = live.map((s) => s);
   for (let step = 0; step < maxTokens && live.length; step++) {
     const o = await model.step(tokens, from);
+    const attRow = attentionRows(o, tokens.length);
     const next: number[] = [], nextTokens: number[] = [], nextFrom: number[] = [];
     live.forEach((s, i) => {
       const h = out[s], scores = row(o, i);
@@ -90,7 +95,7 @@ export async function decodeRows(model: RowModel, count: number, start: number, 
         return;
       }
       h.tokens.push(t);
-      const a = attRow(o, i);
+      const a = attRow(i);
       if (a) h.attention.push(a);
       if (step + 1 < maxTokens) [next.push(s), nextTokens.push(t), nextFrom.push(i)];
     });
@@ -116,6 +121,7 @@ async function beamRows(model: RowModel, count: number, start: number, stop: num
   let tokens = maxTokens ? beams.map(() => start) : [], from = maxTokens ? beams.map((_, s) => s) : [];
   for (let step = 0; tokens.length; step++) {
     const out = await model.step(tokens, from);
+    const attRow = attentionRows(out, tokens.length);
     const nextTokens: number[] = [], nextFrom: number[] = [];
     for (const b of beams) {
       if (b.done) continue;
@@ -131,7 +137,7 @@ async function beamRows(model: RowModel, count: number, start: number, stop: num
           if (b.finished.length < k) b.finished.push({ ...h, score: c.score, finished: true });
           continue;
         }
-        const a = attRow(out, b.rows[c.h]);
+        const a = attRow(b.rows[c.h]);
         next.push({ tokens: [...h.tokens, c.t], score: c.score, rank: 0, finished: false, attention: a ? [...h.attention, a] : h.attention });
         parents.push(b.rows[c.h]);
       }
