@@ -1,6 +1,7 @@
 // attention.ts: attention over one sentence's encoder states — dot and additive scores, masked softmax, context.
 import { exp4_nonpos, tanh4 } from './activations';
 import { madd } from './simd';
+import { dot } from './vec';
 
 /** Score kinds of a decoder spec (DEC_SCORE): dot (Luong dot and general: keys precomputed), additive (Bahdanau, Luong concat). */
 export const ATT_DOT: i32 = 0;
@@ -11,27 +12,9 @@ export const ATT_ADDITIVE: i32 = 1;
   return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
 }
 
-// x (K) . y (K): sixteen lanes at a time in four accumulators (one chain would wait on each add), then four, then a
-// scalar tail; pointer increments
-@inline function dot_f32(x: usize, y: usize, K: i32): f32 {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  const d = y - x, e16 = x + (<usize>(K & ~15) << 2), e4 = x + (<usize>(K & ~3) << 2), end = x + (<usize>K << 2);
-  let p = x;
-  for (; p < e16; p += 64) {
-    a0 = madd(v128.load(p), v128.load(p + d), a0);
-    a1 = madd(v128.load(p, 16), v128.load(p + d, 16), a1);
-    a2 = madd(v128.load(p, 32), v128.load(p + d, 32), a2);
-    a3 = madd(v128.load(p, 48), v128.load(p + d, 48), a3);
-  }
-  for (; p < e4; p += 16) a0 = madd(v128.load(p), v128.load(p + d), a0);
-  let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-  for (; p < end; p += 4) s += load<f32>(p) * load<f32>(p + d);
-  return s;
-}
-
 /** scores (n) = keys (n, K) @ q (K): score j = keys[j] . q, key rows ldk floats apart (Luong dot / general). */
 export function attn_dot_f32(scores: usize, q: usize, keys: usize, n: i32, K: i32, ldk: i32): void {
-  for (let j = 0; j < n; j++) store<f32>(scores + (<usize>j << 2), dot_f32(keys + <usize>j * ldk * 4, q, K));
+  for (let j = 0; j < n; j++) store<f32>(scores + (<usize>j << 2), dot(keys + <usize>j * ldk * 4, q, K));
 }
 
 const tail = memory.data(16, 16);

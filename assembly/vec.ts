@@ -1,41 +1,35 @@
 // vec.ts: dot products and y += a*x over f32 rows — four f32x4 accumulators, then f32x4 steps, then a scalar tail.
 import { madd } from './simd';
 
-/** x (n,) . y (n,); any alignment, any n. */
+/** x (n,) . y (n,); any alignment, any n. (Pointer increments, y at a fixed distance: see gemm.ts.) */
 @inline export function dot(x: usize, y: usize, n: i32): f32 {
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const px = x + (<usize>i << 2), py = y + (<usize>i << 2);
-    a0 = madd(v128.load(px), v128.load(py), a0);
-    a1 = madd(v128.load(px, 16), v128.load(py, 16), a1);
-    a2 = madd(v128.load(px, 32), v128.load(py, 32), a2);
-    a3 = madd(v128.load(px, 48), v128.load(py, 48), a3);
+  const d = y - x, e16 = x + (<usize>(n & ~15) << 2), e4 = x + (<usize>(n & ~3) << 2), end = x + (<usize>n << 2);
+  let p = x;
+  for (; p < e16; p += 64) {
+    a0 = madd(v128.load(p), v128.load(p + d), a0);
+    a1 = madd(v128.load(p, 16), v128.load(p + d, 16), a1);
+    a2 = madd(v128.load(p, 32), v128.load(p + d, 32), a2);
+    a3 = madd(v128.load(p, 48), v128.load(p + d, 48), a3);
   }
-  for (; i + 4 <= n; i += 4) a0 = madd(v128.load(x + (<usize>i << 2)), v128.load(y + (<usize>i << 2)), a0);
+  for (; p < e4; p += 16) a0 = madd(v128.load(p), v128.load(p + d), a0);
   const s4 = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
   let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
-  for (; i < n; i++) s += load<f32>(x + (<usize>i << 2)) * load<f32>(y + (<usize>i << 2));
+  for (; p < end; p += 4) s += load<f32>(p) * load<f32>(p + d);
   return s;
 }
 
 /** y (n,) += a * x (n,); any alignment, any n. */
 @inline export function axpy(y: usize, a: f32, x: usize, n: i32): void {
   const va = f32x4.splat(a);
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const px = x + (<usize>i << 2), py = y + (<usize>i << 2);
-    v128.store(py, madd(va, v128.load(px), v128.load(py)));
-    v128.store(py, madd(va, v128.load(px, 16), v128.load(py, 16)), 16);
+  const d = y - x, e8 = x + (<usize>(n & ~7) << 2), e4 = x + (<usize>(n & ~3) << 2), end = x + (<usize>n << 2);
+  let p = x;
+  for (; p < e8; p += 32) {
+    v128.store(p + d, madd(va, v128.load(p), v128.load(p + d)));
+    v128.store(p + d, madd(va, v128.load(p, 16), v128.load(p + d, 16)), 16);
   }
-  for (; i + 4 <= n; i += 4) {
-    const px = x + (<usize>i << 2), py = y + (<usize>i << 2);
-    v128.store(py, madd(va, v128.load(px), v128.load(py)));
-  }
-  for (; i < n; i++) {
-    const py = y + (<usize>i << 2);
-    store<f32>(py, load<f32>(py) + a * load<f32>(x + (<usize>i << 2)));
-  }
+  for (; p < e4; p += 16) v128.store(p + d, madd(va, v128.load(p), v128.load(p + d)));
+  for (; p < end; p += 4) store<f32>(p + d, load<f32>(p + d) + a * load<f32>(p));
 }
 
 /** x (n,) *= a. */
