@@ -103,8 +103,11 @@ export class Executor {
     this.weightsTop = this.top = rt.mark();
   }
 
+  private recurrentList: RecurrentNode[] | undefined;
+
+  /** The recurrent nodes, in graph order (worked out once: a stream asks at every step). */
   private recurrentNodes(): RecurrentNode[] {
-    return allPlaced(this.graph.nodes).filter((pn) => !pn.def && !pn.branches).map((pn) => pn.node as RecurrentNode);
+    return (this.recurrentList ??= allPlaced(this.graph.nodes).filter((pn) => !pn.def && !pn.branches).map((pn) => pn.node as RecurrentNode));
   }
 
   /** Moves the run region out of the way and allocates state slots right above the weights. */
