@@ -12,7 +12,7 @@ import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentChunks, recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
 import { type Call, type RunPlan, planKey, planRun } from './run_plan.js';
-import { type RecurrentState, type SlotNeed, StateStore, batchAxis, continueFeeds, selectRows, stateInputs } from './state.js';
+import { type RecurrentState, type SlotNeed, StateStore, batchAxis, checkNoStateFeeds, continueFeeds, selectRows, stateInputs } from './state.js';
 import { ioDims } from './layout.js';
 import { validateRecurrent } from './recurrent.js';
 import { sizeOf } from './strided.js';
@@ -110,6 +110,22 @@ export class Executor {
     return (this.recurrentList ??= allPlaced(this.graph.nodes).filter((pn) => !pn.def && !pn.branches).map((pn) => pn.node as RecurrentNode));
   }
 
+  /** zero stand-ins of the state inputs for steps after the first, by the other inputs' dims and the state slots */
+  private standIns: { slots: unknown; key: string; add: [string, Tensor][] } | undefined;
+
+  /** The feeds of a step after the first with zero stand-ins for the required state inputs (continueFeeds). */
+  private continueFeeds(feeds: Feeds, batch: number): Feeds {
+    return continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => {
+      const key = dims.join(',');
+      let z = this.zeros.get(key);
+      if (!z) this.zeros.set(key, (z = new Tensor('float32', new Float32Array(sizeOf(dims)), dims)));
+      return z;
+    }, (name, axis) => {
+      const d = this.firstStateDims.get(name)?.[axis];
+      return d === this.firstBatch ? batch : d; // a dim no other input names (tf2onnx's unk__N): as on the first step
+    });
+  }
+
   /** Moves the run region out of the way and allocates state slots right above the weights. */
   private allocState(needs: SlotNeed[]): void {
     this.rt.reset(this.weightsTop);
@@ -182,20 +198,30 @@ export class Executor {
       check(!this.branchRecurrent, 'MODEL', () => `step(): recurrent node '${this.branchRecurrent!.name}' runs inside an If branch; feed its state in and out with run() (as the model's own inputs and outputs)`);
       StateStore.checkStreamable(this.recurrentNodes());
     }
-    if (step && this.stateFilled && feeds !== null && typeof feeds === 'object') {
+    const carried = step && this.stateFilled; // the state inputs' values are not read: the carried state replaces them
+    if (carried && feeds !== null && typeof feeds === 'object') {
       const slot = this.state.slots[0], batch = slot.hDims[batchAxis(slot.node, slot.hDims.length)] ?? 1;
-      feeds = continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => {
-        const key = dims.join(',');
-        let z = this.zeros.get(key);
-        if (!z) this.zeros.set(key, (z = new Tensor('float32', new Float32Array(sizeOf(dims)), dims)));
-        return z;
-      }, (name, axis) => {
-        const d = this.firstStateDims.get(name)?.[axis];
-        return d === this.firstBatch ? batch : d; // a dim no other input names (tf2onnx's unk__N): as on the first step
-      });
+      // the zero stand-ins of the state inputs depend on the other inputs' dims only: remembered for the same dims
+      let key = `${batch}|`;
+      for (const info of this.graph.inputs) {
+        if (this.stateIns.has(info.name)) continue;
+        const d = (feeds[info.name] as { dims?: unknown } | null | undefined)?.dims;
+        key += Array.isArray(d) ? `${d.join(',')};` : d === undefined ? '-;' : '?;'; // '?': not a tensor, left to the checks
+      }
+      const memo = this.standIns;
+      if (memo?.slots === this.state.slots && memo.key === key && !key.includes('?')) {
+        checkNoStateFeeds(feeds, this.stateIns);
+        feeds = { ...feeds };
+        for (const [name, t] of memo.add) feeds[name] = t;
+      } else {
+        const before = feeds;
+        feeds = this.continueFeeds(feeds, batch);
+        this.standIns = { slots: this.state.slots, key, add: [...this.stateIns].filter((n) => !(n in before) && n in feeds).map((n) => [n, feeds[n]]) };
+      }
     } else if (step && feeds !== null && typeof feeds === 'object') {
       for (const name of this.stateIns) if (feeds[name]?.dims) this.firstStateDims.set(name, [...feeds[name].dims]);
     }
+
     checkFeeds(this.graph.inputs, feeds);
     const g = this.graph, rt = this.rt;
     const wanted = fetches ?? g.outputs.map((o) => o.name);
@@ -217,10 +243,12 @@ export class Executor {
     const at = (n: string) => base + plan.ptr.get(n)!;
 
     // inputs and uploads into wasm, then the device nodes in order
-    for (const info of g.inputs) if (plan.ptr.has(info.name)) this.upload(at(info.name), inputs.get(info.name) as HostTensor);
+    for (const info of g.inputs) {
+      if (plan.ptr.has(info.name) && !(carried && this.stateIns.has(info.name))) this.upload(at(info.name), inputs.get(info.name) as HostTensor);
+    }
     if (deferred) {
       for (const [name, v] of inputs) {
-        if (v.dtype !== 'float32') continue;
+        if (v.dtype !== 'float32' || (carried && this.stateIns.has(name))) continue;
         const data = v.data as Float32Array;
         const bad = plan.ptr.has(name) ? rt.core.find_nonfinite_f32(at(name), data.length) : data.findIndex((x) => !Number.isFinite(x));
         if (bad >= 0) throw nonFinite(name, data, bad);

@@ -152,6 +152,7 @@ export function stateInputs(g: Graph): Set<string> {
  */
 export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Record<string, T>, inputs: readonly ValueInfo[], state: Set<string>,
   zeros: (dims: number[]) => T, fallback: (name: string, axis: number) => number | undefined = () => undefined): Record<string, T> {
+  checkNoStateFeeds(feeds, state);
   const out = { ...feeds };
   const bound = new Map<Dim, number>();
   for (const info of inputs) {
@@ -159,8 +160,6 @@ export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Reco
     if (t && !state.has(info.name)) info.dims.forEach((d, i) => typeof d === 'string' && t.dims.length === info.dims.length && bound.set(d, t.dims[i]));
   }
   for (const name of state) {
-    check(!(name in feeds), 'INPUT',
-      () => `step(): '${name}' is where the first step starts; later steps continue from the carried state (set it with setState(), or resetState() to start over)`);
     const info = inputs.find((i) => i.name === name)!;
     if (info.optional) continue;
     const dims = info.dims.map((d, i) => (typeof d === 'number' ? d : bound.get(d) ?? fallback(name, i)));
@@ -169,6 +168,14 @@ export function continueFeeds<T extends { dims: readonly number[] }>(feeds: Reco
     out[name] = zeros(dims as number[]);
   }
   return out;
+}
+
+/** After the first step, the state inputs are not fed: the carried state replaces them. */
+export function checkNoStateFeeds(feeds: Record<string, unknown>, state: Set<string>): void {
+  for (const name of state) {
+    check(!(name in feeds), 'INPUT',
+      () => `step(): '${name}' is where the first step starts; later steps continue from the carried state (set it with setState(), or resetState() to start over)`);
+  }
 }
 
 /** The batch axis of a node's state tensors: onnx layout=1 puts the batch first ([B, D, H]); otherwise [L*D, B, P]. */
