@@ -12,7 +12,8 @@ import { onnxRecurrent } from '../formats/onnx_recurrent.js';
 import { recurrentChunks, recurrentDef } from './ops/rnn.js';
 import type { PackedRecurrent } from './plan.js';
 import { type Call, type RunPlan, planKey, planRun } from './run_plan.js';
-import { type RecurrentState, type SlotNeed, StateStore, batchAxis, checkNoStateFeeds, continueFeeds, selectRows, stateInputs } from './state.js';
+import { type RecurrentState, type SlotNeed, StateStore, batchAxis, selectRows, stateInputs } from './state.js';
+import { StepFeeds } from './step_feeds.js';
 import { ioDims } from './layout.js';
 import { validateRecurrent } from './recurrent.js';
 import { sizeOf } from './strided.js';
@@ -60,13 +61,10 @@ export class Executor {
   private readonly branchRecurrent: RecurrentNode | undefined;
   /** graph inputs that only feed recurrent initial states: the carried state replaces them after the first step */
   private readonly stateIns: Set<string>;
-  /** zero tensors standing in for state inputs after the first step, by dims (never written: they are only read) */
-  private readonly zeros = new Map<string, Tensor>();
   /** whether the state slots hold a state (from a step or setState) rather than waiting for the first step */
   private stateFilled = false;
-  /** dims of the state inputs fed to the first step, and its batch size: the stand-ins' sizes when no feed tells them */
-  private firstStateDims = new Map<string, number[]>();
-  private firstBatch = 0;
+  /** the feeds of steps: zero stand-ins for the state inputs after the first */
+  private readonly stepFeeds: StepFeeds;
   /** counts changes of the step() state, so a stream can tell that someone else moved it */
   stateVersion = 0;
 
@@ -78,6 +76,7 @@ export class Executor {
     for (const n of model.nodes) if (n.op === 'recurrent' && !n.runtimeWeights) validateRecurrent(n); // a hand-built Model may not be
     const g = (this.graph = analyze(model));
     this.stateIns = stateInputs(g);
+    this.stepFeeds = new StepFeeds(g.inputs, this.stateIns);
     this.cacheable = allPlaced(g.nodes).every((pn) => !readsFloatInputs(g, pn) && !(pn.node.op === 'recurrent' && pn.node.runtimeWeights));
     for (const info of g.inputs) {
       const users = allPlaced(g.nodes).filter((pn) => pn.inputs.includes(info.name));
@@ -108,22 +107,6 @@ export class Executor {
   /** The recurrent nodes, in graph order (worked out once: a stream asks at every step). */
   private recurrentNodes(): RecurrentNode[] {
     return (this.recurrentList ??= allPlaced(this.graph.nodes).filter((pn) => !pn.def && !pn.branches).map((pn) => pn.node as RecurrentNode));
-  }
-
-  /** zero stand-ins of the state inputs for steps after the first, by the other inputs' dims and the state slots */
-  private standIns: { slots: unknown; key: string; add: [string, Tensor][] } | undefined;
-
-  /** The feeds of a step after the first with zero stand-ins for the required state inputs (continueFeeds). */
-  private continueFeeds(feeds: Feeds, batch: number): Feeds {
-    return continueFeeds(feeds, this.graph.inputs, this.stateIns, (dims): Tensor => {
-      const key = dims.join(',');
-      let z = this.zeros.get(key);
-      if (!z) this.zeros.set(key, (z = new Tensor('float32', new Float32Array(sizeOf(dims)), dims)));
-      return z;
-    }, (name, axis) => {
-      const d = this.firstStateDims.get(name)?.[axis];
-      return d === this.firstBatch ? batch : d; // a dim no other input names (tf2onnx's unk__N): as on the first step
-    });
   }
 
   /** Moves the run region out of the way and allocates state slots right above the weights. */
@@ -201,25 +184,9 @@ export class Executor {
     const carried = step && this.stateFilled; // the state inputs' values are not read: the carried state replaces them
     if (carried && feeds !== null && typeof feeds === 'object') {
       const slot = this.state.slots[0], batch = slot.hDims[batchAxis(slot.node, slot.hDims.length)] ?? 1;
-      // the zero stand-ins of the state inputs depend on the other inputs' dims only: remembered for the same dims
-      let key = `${batch}|`;
-      for (const info of this.graph.inputs) {
-        if (this.stateIns.has(info.name)) continue;
-        const d = (feeds[info.name] as { dims?: unknown } | null | undefined)?.dims;
-        key += Array.isArray(d) ? `${d.join(',')};` : d === undefined ? '-;' : '?;'; // '?': not a tensor, left to the checks
-      }
-      const memo = this.standIns;
-      if (memo?.slots === this.state.slots && memo.key === key && !key.includes('?')) {
-        checkNoStateFeeds(feeds, this.stateIns);
-        feeds = { ...feeds };
-        for (const [name, t] of memo.add) feeds[name] = t;
-      } else {
-        const before = feeds;
-        feeds = this.continueFeeds(feeds, batch);
-        this.standIns = { slots: this.state.slots, key, add: [...this.stateIns].filter((n) => !(n in before) && n in feeds).map((n) => [n, feeds[n]]) };
-      }
+      feeds = this.stepFeeds.continue(feeds, this.state.slots, batch);
     } else if (step && feeds !== null && typeof feeds === 'object') {
-      for (const name of this.stateIns) if (feeds[name]?.dims) this.firstStateDims.set(name, [...feeds[name].dims]);
+      this.stepFeeds.noteFirst(feeds);
     }
 
     checkFeeds(this.graph.inputs, feeds);
@@ -238,7 +205,7 @@ export class Executor {
     const plan = this.planFor(inputs, step, wanted);
 
     if (step && this.state.needsAlloc(plan.needs, this.stateFilled)) this.allocState(plan.needs);
-    if (step && !this.stateFilled) this.firstBatch = plan.needs[0].hDims[batchAxis(plan.needs[0].node, plan.needs[0].hDims.length)] ?? 1;
+    if (step && !this.stateFilled) this.stepFeeds.firstBatch = plan.needs[0].hDims[batchAxis(plan.needs[0].node, plan.needs[0].hDims.length)] ?? 1;
     const base = this.ensure(plan.bytes);
     const at = (n: string) => base + plan.ptr.get(n)!;
 
