@@ -43,6 +43,9 @@ export const DEC_VP: i32 = 23; // V rounded up to 16: the stride of a logits row
 export const DEC_XTAB: i32 = 24; // (V, G*HP): layer 0's bias + Wx[:, :E] e of every target embedding row, or 0 (then
 //                                  layer 0 projects [e; rest] with its spec's Wx)
 export const DEC_WXR: i32 = 25; // with XTAB: panels of Wx[:, E:] (G*HP, KIN - E), the columns after the embedding, or 0
+export const DEC_WQT: i32 = 26; // general: panels of Wa^T (up16(Denc), H), for scoring a projected query against the
+//                                 memory itself (a step with no KEYS); else 0
+export const DEC_WC2: i32 = 27; // Luong: panels of Wc[:, Denc:] (HP, H), the combine's h half, for a step given CMEM; else 0
 export const DEC_WORDS: i32 = 32;
 
 // One step: 16 i32 words. Row i continues row FROM[i] of the state rows in SIN with token TOKENS[i]; rows may repeat
@@ -61,6 +64,12 @@ export const DIO_SIN: i32 = 10; // state rows in, decoder_row_floats(spec) float
 export const DIO_SOUT: i32 = 11; // state rows out (N of them); must not overlap SIN
 export const DIO_LOGITS: i32 = 12; // (N, VP) logits out
 export const DIO_ATTN: i32 = 13; // (N, S) attention weights out (zeros past each sentence), or 0
+// Either of two ways per source position may be taken off the rows: with KEYS = 0 (general attention), each row's query
+// is projected instead, q' = Wa^T h (DEC_WQT), and scored against the memory; with CMEM (Luong), the combine's context
+// half comes from the sentence's Wc[:, :Denc] memory rows, h~ = tanh(sum_j a_j CMEM_j + bc + Wc[:, Denc:] h), and no
+// context is formed. Which is cheaper depends on rows per sentence against its length (the host decides).
+export const DIO_CMEM: i32 = 14; // Luong: sentence s, position j at CMEM + ((s*S + j) * LDC) * 4, H floats: Wc[:, :Denc] mem, or 0
+export const DIO_LDC: i32 = 15;
 export const DIO_WORDS: i32 = 16;
 
 @inline function w32(p: usize, field: i32): i32 {
@@ -94,6 +103,11 @@ export function decoder_row_floats(spec: usize): i32 {
   return up4(w32(spec, DEC_KIN));
 }
 
+// a projected query row: the key width, or the memory's (padded to 16) when a general query is projected onto it
+@inline function q_width(spec: usize): i32 {
+  return max(up16(w32(spec, DEC_K)), wptr(spec, DEC_WQT) ? up16(w32(spec, DEC_DENC)) : 0);
+}
+
 @inline function z_width(spec: usize): i32 {
   return up4(w32(spec, DEC_DENC) + w32(spec, DEC_HP));
 }
@@ -102,31 +116,45 @@ export function decoder_row_floats(spec: usize): i32 {
 export function decoder_workspace_bytes(spec: usize, N: i32, S: i32): f64 {
   const L = <f64>w32(spec, DEC_L), HP = <f64>w32(spec, DEC_HP), n = <f64>N;
   const G = <f64>(w32(spec, DEC_CELL) == CELL_LSTM ? 4 : 3);
-  const KP = <f64>up16(w32(spec, DEC_K)), DP = <f64>up4(w32(spec, DEC_DENC));
+  const KP = <f64>q_width(spec), DP = <f64>up4(w32(spec, DEC_DENC));
   const floats = n * (<f64>x_width(spec) + 3 * L * HP + 2 * G * HP + HP + <f64>up4(S) + KP + DP + <f64>z_width(spec) + HP);
   return floats * 4 + <f64>up4(N) * 4 + <f64>product_scratch_bytes(max(w32(spec, DEC_KIN), w32(spec, DEC_H))) + 64;
 }
 
 /**
  * Attention of the N rows with queries q (rows HP apart): weights into sc (rows S4 apart), contexts into ctx (rows DP
- * apart). Additive scores first project every query at once: qp (N, KP) = Wq q + bq.
+ * apart) — or, when ctx is 0, each row's sum of the weights times its sentence's CMEM rows into ht (rows HP apart).
+ * Additive scores first project every query at once: qp (N, QW) = Wq q + bq; a general query with no keys, qp = Wa^T q.
  */
-function attend(spec: usize, io: usize, N: i32, q: usize, qp: usize, sc: usize, S4: i32, ctx: usize, DP: i32): void {
-  const HP = w32(spec, DEC_HP), K = w32(spec, DEC_K), KP = up16(K), Denc = w32(spec, DEC_DENC);
+function attend(spec: usize, io: usize, N: i32, q: usize, qp: usize, QW: i32, sc: usize, S4: i32, ctx: usize, DP: i32, ht: usize): void {
+  const HP = w32(spec, DEC_HP), H = w32(spec, DEC_H), K = w32(spec, DEC_K), Denc = w32(spec, DEC_DENC);
   const additive = w32(spec, DEC_SCORE) == ATT_ADDITIVE;
-  if (additive) gemm_panel16_f32(qp, KP, wptr(spec, DEC_BQ), 0, q, HP, N, w32(spec, DEC_H), wptr(spec, DEC_WQ), KP, 0);
   const S = w32(io, DIO_S), sent = wptr(io, DIO_SENT), lens = wptr(io, DIO_LENS);
-  const mem = wptr(io, DIO_MEM), ldm = w32(io, DIO_LDM), keys = wptr(io, DIO_KEYS), ldk = w32(io, DIO_LDK);
+  const mem = wptr(io, DIO_MEM), ldm = w32(io, DIO_LDM), cmem = wptr(io, DIO_CMEM), ldc = w32(io, DIO_LDC);
+  let keys = wptr(io, DIO_KEYS), ldk = w32(io, DIO_LDK), qs = q, qstride = HP, kw = K;
+  if (additive) {
+    gemm_panel16_f32(qp, QW, wptr(spec, DEC_BQ), 0, q, HP, N, H, wptr(spec, DEC_WQ), up16(K), 0);
+    qs = qp;
+    qstride = QW;
+  } else if (!keys) { // general, scored on the memory: q' = Wa^T q
+    gemm_panel16_f32(qp, QW, 0, 0, q, HP, N, H, wptr(spec, DEC_WQT), up16(Denc), 0);
+    qs = qp;
+    qstride = QW;
+    keys = mem;
+    ldk = ldm;
+    kw = Denc;
+  }
   const v = wptr(spec, DEC_VATT);
   for (let i = 0; i < N; i++) {
     const s = <usize>load<i32>(sent + (<usize>i << 2));
     const n = load<i32>(lens + (s << 2));
     const ks = keys + s * <usize>S * ldk * 4, ms = mem + s * <usize>S * ldm * 4;
-    const si = sc + <usize>i * S4 * 4;
-    if (additive) attn_additive_f32(si, qp + <usize>i * KP * 4, ks, v, n, K, ldk);
-    else attn_dot_f32(si, q + <usize>i * HP * 4, ks, n, K, ldk);
+    const si = sc + <usize>i * S4 * 4, qi = qs + <usize>i * qstride * 4;
+    if (additive) attn_additive_f32(si, qi, ks, v, n, K, ldk);
+    else attn_dot_f32(si, qi, ks, n, kw, ldk);
     masked_softmax_f32(si, si, n, S);
-    attn_context_f32(ctx + <usize>i * DP * 4, si, ms, n, Denc, ldm);
+    if (ctx) attn_context_f32(ctx + <usize>i * DP * 4, si, ms, n, Denc, ldm);
+    else attn_context_f32(ht + <usize>i * HP * 4, si, cmem + s * <usize>S * ldc * 4, n, H, ldc);
   }
 }
 
@@ -136,12 +164,12 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   const L = w32(spec, DEC_L), H = w32(spec, DEC_H), HP = w32(spec, DEC_HP), E = w32(spec, DEC_E);
   const lstm = w32(spec, DEC_CELL) == CELL_LSTM, MP = HP * (lstm ? 4 : 3);
   const feed = w32(spec, DEC_FEED) != 0, luong = w32(spec, DEC_STYLE) == STYLE_LUONG;
-  const Denc = w32(spec, DEC_DENC), DP = up4(Denc), KP = up16(w32(spec, DEC_K));
+  const Denc = w32(spec, DEC_DENC), DP = up4(Denc), QW = q_width(spec);
   const XW = x_width(spec), ZW = z_width(spec), S4 = up4(S), RW = decoder_row_floats(spec);
   const n4 = <usize>N << 2;
 
   // workspace: x (N, XW) | h (L, N, HP) | h' (L, N, HP) | c (L, N, HP) | xp, gates (N, MP) | r (N, HP) |
-  //            scores (N, S4) | qp (N, KP) | ctx (N, DP) | z (N, ZW) | h~ (N, HP) | act (N) i32 | product scratch
+  //            scores (N, S4) | qp (N, QW) | ctx (N, DP) | z (N, ZW) | h~ (N, HP) | act (N) i32 | product scratch
   const x = ws;
   const hp = x + n4 * XW;
   const hn = hp + n4 * L * HP;
@@ -151,7 +179,7 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   const r = gates + n4 * MP;
   const sc = r + n4 * HP;
   const qp = sc + n4 * S4;
-  const ctx = qp + n4 * KP;
+  const ctx = qp + n4 * QW;
   const z = ctx + n4 * DP;
   const ht = z + n4 * ZW;
   const act = ht + n4 * HP;
@@ -174,7 +202,7 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
 
   // Bahdanau: attend with the previous top h; the context joins the cell's input
   if (!luong) {
-    attend(spec, io, N, hp + <usize>(L - 1) * N * HP * 4, qp, sc, S4, ctx, DP);
+    attend(spec, io, N, hp + <usize>(L - 1) * N * HP * 4, qp, QW, sc, S4, ctx, DP, 0);
     for (let i = 0; i < N; i++) copy_f32(x + (<usize>i * XW + E) * 4, ctx + <usize>i * DP * 4, Denc);
   }
 
@@ -197,11 +225,23 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   }
   const top = hn + <usize>(L - 1) * N * HP * 4;
 
-  // Luong: attend with the new top h, then h~ = tanh(Wc [ctx; h] + bc)
+  // Luong: attend with the new top h, then h~ = tanh(Wc [ctx; h] + bc) (with CMEM: its context half from the rows)
   const mode = w32(spec, DEC_OUT);
   let features = top, fw = HP;
-  if (luong) {
-    attend(spec, io, N, top, qp, sc, S4, ctx, DP);
+  if (luong && wptr(io, DIO_CMEM)) {
+    // h~ = tanh(sum_j a_j (Wc[:, :Denc] mem_j) + bc + Wc[:, Denc:] h): the context half summed from the sentence's rows
+    attend(spec, io, N, top, qp, QW, sc, S4, 0, DP, ht);
+    const bc = wptr(spec, DEC_BC);
+    for (let i = 0; i < N; i++) {
+      const hi = ht + <usize>i * HP * 4;
+      if (H < HP) memory.fill(hi + (<usize>H << 2), 0, <usize>(HP - H) << 2); // padding lanes 0, as the other way
+      if (bc) for (let u = 0; u < HP; u += 4) v128.store(hi + (<usize>u << 2), f32x4.add(v128.load(hi + (<usize>u << 2)), v128.load(bc + (<usize>u << 2))));
+    }
+    gemm_panel16_f32(ht, HP, ht, HP, top, HP, N, H, wptr(spec, DEC_WC2), HP, 0);
+    act_f32(ACT_TANH, ht, ht, N * HP, 0, 0);
+    features = ht;
+  } else if (luong) {
+    attend(spec, io, N, top, qp, QW, sc, S4, ctx, DP, 0);
     for (let i = 0; i < N; i++) {
       copy_f32(z + <usize>i * ZW * 4, ctx + <usize>i * DP * 4, Denc);
       copy_f32(z + (<usize>i * ZW + Denc) * 4, top + <usize>i * HP * 4, H);

@@ -93,13 +93,14 @@ export function copy4_f32(dst: usize, ds: usize, src: usize, ss: usize, shape: u
   }
 }
 
-/** out (outer, m, inner) = data (outer, dim, inner) taken at ids (m, i32, each in [0, dim)) along the middle axis. */
+/** out (outer, m, inner) = data (outer, dim, inner) taken at ids (m, i32, each in [0, dim), or -1: row left as is) along the middle axis. */
 export function gather_f32(out: usize, data: usize, ids: usize, outer: i32, dim: i32, inner: i32, m: i32): void {
   const row = <usize>inner << 2;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
-      const id = <usize>load<i32>(ids + (<usize>j << 2));
-      memory.copy(out + (<usize>o * m + j) * row, data + (<usize>o * dim + id) * row, row);
+      const i = load<i32>(ids + (<usize>j << 2));
+      if (i < 0) continue; // a row nobody reads (seq2seq: past a sentence's end): left as it is
+      memory.copy(out + (<usize>o * m + j) * row, data + (<usize>o * dim + <usize>i) * row, row);
     }
   }
 }

@@ -29,10 +29,15 @@ describe.each(CASES)('%s', (name) => {
   const cfg = json(`seq2seq/${name}/seq2seq.json`);
   const ref32 = (f: string) => npy(`seq2seq/${name}/${f}.npy`);
 
-  it.each([true, false])('encoder memory, bridged start states, teacher-forced logits and attention, final states match PyTorch (embedding tables: %s)', async (embeddingTables) => {
+  // both ways of attention's per-position products (StreamWays): keys and combine on the source, or both on the rows
+  it.each([
+    [true, 'source', 'rows'], [true, 'rows', 'source'], [false, 'source', 'rows'], [false, 'rows', 'source'],
+  ] as const)('encoder memory, bridged start states, teacher-forced logits and attention, final states match PyTorch (embedding tables: %s, keys on the %s, combine on the %s)', async (embeddingTables, keys, combine) => {
     const m = await Seq2Seq.load(dir, { embeddingTables });
     expect(m.embeddingTables).toBe(embeddingTables);
-    const s = m.start(ref.sources);
+    const s = m.start(ref.sources, ref.sources.length, { keys, combine });
+    const kind = cfg.attention.kind, luong = ['dot', 'general', 'concat'].includes(kind);
+    expect(s.ways).toEqual({ keys: kind === 'general' ? keys : 'source', combine: luong ? combine : 'rows' });
     const B = ref.sources.length, T = ref.targets[0].length, S = s.S, V = m.weights.targetVocabSize;
     const Denc = (cfg.encoder.bidirectional ? 2 : 1) * cfg.encoder.hidden_size, H = cfg.decoder.hidden_size, L = cfg.decoder.layers;
     expectClose(f32(s.memory(), [B, S, Denc]), ref32('memory'), 'memory');

@@ -9,7 +9,7 @@ import { Runtime, type WasmSource } from '../runtime.js';
 import type { Vocab } from '../text/vocab.js';
 import { type Seq2SeqConfig, parseConfig } from './config.js';
 import { type PackedSeq2Seq, packSeq2Seq } from './pack.js';
-import { Seq2SeqStream } from './stream.js';
+import { Seq2SeqStream, type StreamWays } from './stream.js';
 import { type TranslateOptions, type TranslationResult, checkSources, translateTexts } from './translate.js';
 import type { NamedVocab } from './vocab.js';
 import { type Seq2SeqWeights, seq2seqWeights } from './weights.js';
@@ -100,15 +100,21 @@ export class Seq2Seq {
   /**
    * Encodes sentences of source ids (the encoder runs once for all) and returns the stream that decodes them; a step may
    * hold up to `maxRows` rows (default: one per sentence; beam search needs sentences x beam). Ends the previous stream.
+   * `ways` fixes where attention's per-position products are made (StreamWays; default: the cheaper for the rows).
    */
-  start(sources: readonly (readonly number[])[], maxRows = sources.length): Seq2SeqStream {
+  start(sources: readonly (readonly number[])[], maxRows = sources.length, ways: Partial<StreamWays> = {}): Seq2SeqStream {
     const rt = this.live();
     this.checkSources(sources);
     check(Number.isInteger(maxRows) && maxRows >= sources.length, 'OPTION', `maxRows must be an integer >= the ${sources.length} sentences, got ${maxRows}`);
+    for (const [key, v] of Object.entries(ways)) {
+      check(key === 'keys' || key === 'combine', 'OPTION', `unknown stream way '${key}'; known: keys, combine`);
+      check(v === undefined || v === 'source' || v === 'rows', 'OPTION', `ways.${key} must be 'source' or 'rows', got ${String(v)}`);
+    }
     const generation = ++this.generation;
     rt.reset(this.base);
     try {
-      return new Seq2SeqStream(rt, this.config, this.packed, sources, maxRows, () => this.rt !== undefined && this.generation === generation);
+      const current = () => this.rt !== undefined && this.generation === generation;
+      return new Seq2SeqStream(rt, this.config, this.packed, sources, maxRows, current, ways);
     } catch (e) {
       rt.reset(this.base);
       throw e;

@@ -35,6 +35,11 @@ export interface PackedSeq2Seq {
   bridgeC?: PackedAffine;
   /** keys = key.w @ memory + key.b, computed once per sentence (general, bahdanau, concat); dot reads memory itself */
   key?: PackedAffine;
+  /** general: W_a^T, so a step can score each row's projected query against the memory instead (no keys: DEC_WQT) */
+  keyT?: PackedAffine;
+  /** Luong: the combine's context half Wc[:, :Denc], so a step can sum per-position rows instead of forming the context
+   * (CMEM; the h half's panels are DEC_WC2) */
+  combineMemory?: PackedAffine;
   /** floats of one decoder state row (decoder_row_floats) */
   rowFloats: number;
   /** memory width D*He, key width, source and target vocabulary sizes */
@@ -69,6 +74,22 @@ export function packAffine(rt: Runtime, f: Affine, rows: number, cols: number, w
   return { panels, bias: f.b ? put(rt, f.b, `${what} bias`, up16(rows)) : 0, rows, cols };
 }
 
+/** Packs W^T of W (rows, cols): panels of (up16(cols), rows). */
+function packAffineT(rt: Runtime, w: Float32Array, rows: number, cols: number, what: string): PackedAffine {
+  const panels = rt.alloc(up16(cols) * rows * 4, `${what} weights`);
+  const top = rt.mark();
+  rt.core.pack_panel16_strided_f32(panels, put(rt, w, `${what} weights`), cols, rows, 1, cols, 1);
+  rt.reset(top);
+  return { panels, bias: 0, rows: cols, cols: rows };
+}
+
+/** Columns from .. from+n of W (rows, cols), as a (rows, n) matrix. */
+function columns(w: Float32Array, rows: number, cols: number, from: number, n: number): Float32Array {
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(w.subarray(r * cols + from, r * cols + from + n), r * n);
+  return out;
+}
+
 /**
  * The first encoder layer's input projection of every vocabulary row, per direction: (V, G*HP) = bias + Wx e, by the
  * same product the encoder runs, so gathering a row gives what projecting the embedding would. [] past TABLE_BYTES.
@@ -93,11 +114,7 @@ function projectedTables(rt: Runtime, enc: PackedRecurrent, D: number, emb: numb
 function decoderTable(rt: Runtime, dec: PackedRecurrent, emb: number, V: number, E: number): [number, number] {
   const k = rt.k, node = dec.node, G = GATES[node.cell], H = node.hiddenSize, HP = up16(H), MP = G * HP, K = node.inputSize;
   if (V * MP * 4 > TABLE_BYTES) return [0, 0];
-  const wx = node.weights[0].wx, cols = (from: number, n: number) => {
-    const out = new Float32Array(G * H * n);
-    for (let r = 0; r < G * H; r++) out.set(wx.subarray(r * K + from, r * K + from + n), r * n);
-    return out;
-  };
+  const wx = node.weights[0].wx, cols = (from: number, n: number) => columns(wx, G * H, K, from, n);
   const table = rt.alloc(V * MP * 4, 'the decoder input projection of the target vocabulary');
   const rest = K > E ? packGateRows(rt, cols(E, K - E), G, H, HP, K - E, 'the decoder input weights after the embedding') : 0;
   const top = rt.mark();
@@ -123,6 +140,9 @@ export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights, ta
   const query = additive ? packAffine(rt, w.attention.query!, K, H, 'the attention query') : undefined;
   const luong = LUONG.includes(kind);
   const combine = luong ? packAffine(rt, w.combine!, H, Denc + H, 'the combine layer') : undefined;
+  const keyT = kind === 'general' ? packAffineT(rt, w.attention.key!.w, K, Denc, 'the general attention W_a (transposed)') : undefined;
+  const combineMemory = luong ? packAffine(rt, { w: columns(w.combine!.w, H, Denc + H, 0, Denc) }, H, Denc, 'the combine layer (context half)') : undefined;
+  const combineH = luong ? packAffine(rt, { w: columns(w.combine!.w, H, Denc + H, Denc, H) }, H, H, 'the combine layer (h half)') : undefined;
   const V = w.targetVocabSize, F = c.decoder.output === 'hidden_context' ? H + Denc : H;
   const out = packAffine(rt, w.out, V, F, 'the output layer');
   const layers = rt.alloc(decoder.specs.length * 4, 'decoder layer specs');
@@ -159,5 +179,7 @@ export function packSeq2Seq(rt: Runtime, c: Seq2SeqConfig, w: Seq2SeqWeights, ta
   s[k.DEC_V] = V;
   s[k.DEC_VP] = up16(V);
   [s[k.DEC_XTAB], s[k.DEC_WXR]] = xtab;
-  return { encoder, decoder, spec, sourceEmbedding, sourceTables, targetTable: xtab[0] !== 0, bridgeH, bridgeC, key, rowFloats: rt.core.decoder_row_floats(spec), Denc, K, Vs: w.sourceVocabSize, V };
+  s[k.DEC_WQT] = keyT?.panels ?? 0;
+  s[k.DEC_WC2] = combineH?.panels ?? 0;
+  return { encoder, decoder, spec, sourceEmbedding, sourceTables, targetTable: xtab[0] !== 0, bridgeH, bridgeC, key, keyT, combineMemory, rowFloats: rt.core.decoder_row_floats(spec), Denc, K, Vs: w.sourceVocabSize, V };
 }

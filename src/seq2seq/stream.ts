@@ -16,8 +16,19 @@ export interface DecoderState {
   feed?: Float32Array;
 }
 
+/**
+ * Where two per-position products of attention are made (decoder.ts, DIO_CMEM): general attention's W_a either once per
+ * source position (keys, 'source') or once per row on its query ('rows': W_a^T h scored against the memory); Luong's
+ * combine either on each row's context ('rows') or once per source position, each row summing those with its weights
+ * ('source'). Equal up to rounding; the cheaper way depends on rows per sentence against its length.
+ */
+export interface StreamWays {
+  keys: 'source' | 'rows';
+  combine: 'source' | 'rows';
+}
+
 interface Region {
-  lens: number; memory: number; keys: number; ldk: number; states: [number, number];
+  lens: number; memory: number; keys: number; ldk: number; cmem: number; states: [number, number];
   ws: number; logits: number; attention: number; io: number; tokens: number; from: number; sent: number;
 }
 
@@ -36,6 +47,8 @@ export class Seq2SeqStream implements RowModel {
   private readonly sent: Int32Array;
   private readonly r: Region;
   private readonly VP: number;
+  /** how attention's per-position products are made for these sentences (chosen by start() unless given) */
+  readonly ways: StreamWays;
 
   /** @internal — see Seq2Seq.start() */
   constructor(
@@ -46,6 +59,7 @@ export class Seq2SeqStream implements RowModel {
     /** the most rows a step may have (sentences x beam width) */
     readonly maxRows: number,
     private readonly current: () => boolean,
+    ways: Partial<StreamWays> = {},
   ) {
     this.sentences = sources.length;
     this.lengths = sources.map((s) => s.length);
@@ -53,6 +67,12 @@ export class Seq2SeqStream implements RowModel {
     this.rows = this.sentences;
     this.sent = Int32Array.from({ length: maxRows }, (_, i) => i);
     this.VP = up16(p.V);
+    // rows a sentence will have (width x target length) against its positions: the cheaper side takes each product
+    const rowsPer = (maxRows / this.sentences) * c.maxTargetLength, positions = this.lengths.reduce((x, y) => x + y, 0) / this.sentences;
+    this.ways = {
+      keys: p.keyT ? (ways.keys ?? (rowsPer < positions ? 'rows' : 'source')) : 'source',
+      combine: p.combineMemory ? (ways.combine ?? (rowsPer > positions ? 'source' : 'rows')) : 'rows',
+    };
     this.r = this.encode(sources);
   }
 
@@ -67,20 +87,22 @@ export class Seq2SeqStream implements RowModel {
     const lens = a(B * 4, 'source lengths');
     rt.i32(lens, B).set(this.lengths);
     const memory = a(B * S * Denc * 4, 'memory');
-    const keys = p.key ? a(B * S * KP * 4, 'keys') : memory;
+    const keyed = p.key !== undefined && this.ways.keys === 'source', cmem = this.ways.combine === 'source' ? a(B * S * HP * 4, 'combine rows') : 0;
+    const keys = keyed ? a(B * S * KP * 4, 'keys') : p.key ? 0 : memory;
     const states: [number, number] = [a(R * RW * 4, 'decoder states'), a(R * RW * 4, 'decoder states')];
     const r: Region = {
-      lens, memory, keys, ldk: p.key ? KP : Denc, states, ws: a(core.decoder_workspace_bytes(p.spec, R, S), 'decoder workspace'),
+      lens, memory, keys, ldk: p.key ? KP : Denc, cmem, states, ws: a(core.decoder_workspace_bytes(p.spec, R, S), 'decoder workspace'),
       logits: a(R * this.VP * 4, 'logits'), attention: a(R * S * 4, 'attention weights'), io: a(k.DIO_WORDS * 4, 'step block'),
       tokens: a(R * 4, 'tokens'), from: a(R * 4, 'row map'), sent: a(R * 4, 'row sentences'),
     };
     const top = rt.mark();
     // the first layer's input: its projection gathered from the vocabulary tables (time-major rows: IO_XPROJ), else
-    // the embeddings (batch-major). Positions past a sentence are never read (lengths): any valid id does.
+    // the embeddings (batch-major). Past a sentence's end the tables' rows are never read (lengths): id -1 skips them;
+    // the embeddings there are projected (and dropped), so they get row 0.
     const tables = p.sourceTables, MP = up16(e.hiddenSize) * (e.cell === 'lstm' ? 4 : 3);
     const timeMajor = tables.length > 0, ids = a(B * S * 4, 'source ids');
     const idv = rt.i32(ids, B * S);
-    for (let b = 0; b < B; b++) for (let t = 0; t < S; t++) idv[timeMajor ? t * B + b : b * S + t] = t < sources[b].length ? sources[b][t] : 0;
+    for (let b = 0; b < B; b++) for (let t = 0; t < S; t++) idv[timeMajor ? t * B + b : b * S + t] = t < sources[b].length ? sources[b][t] : timeMajor ? -1 : 0;
     const emb = timeMajor ? 0 : a(B * S * Es * 4, 'source embeddings');
     if (emb) core.gather_f32(emb, p.sourceEmbedding, ids, 1, p.Vs, Es, B * S);
     const proj = tables.map((table) => {
@@ -131,14 +153,15 @@ export class Seq2SeqStream implements RowModel {
       bridge(p.bridgeH, hcat, 0);
       if (lstm) bridge(p.bridgeC, ccat, Ld);
     }
-    if (p.key) { // the keys of the valid positions only (attention reads no further)
+    if (keyed || cmem) { // products of the valid positions only (attention reads no further)
       const n = this.lengths.reduce((x, y) => x + y, 0), rows = n < B * S ? a(n * 4, 'valid positions') : 0;
       if (rows) {
         const v = rt.i32(rows, n);
         let i = 0;
         for (let b = 0; b < B; b++) for (let t = 0; t < this.lengths[b]; t++) v[i++] = b * S + t;
       }
-      core.gemm_panel16_f32(keys, KP, p.key.bias, 0, memory, Denc, n, Denc, p.key.panels, KP, rows);
+      if (keyed) core.gemm_panel16_f32(keys, KP, p.key!.bias, 0, memory, Denc, n, Denc, p.key!.panels, KP, rows);
+      if (cmem) core.gemm_panel16_f32(cmem, HP, 0, 0, memory, Denc, n, Denc, p.combineMemory!.panels, HP, rows);
     }
     rt.reset(top);
     return r;
@@ -176,7 +199,8 @@ export class Seq2SeqStream implements RowModel {
     io[k.DIO_LENS] = r.lens;
     io[k.DIO_S] = this.S;
     [io[k.DIO_MEM], io[k.DIO_LDM]] = [r.memory, p.Denc];
-    [io[k.DIO_KEYS], io[k.DIO_LDK]] = [r.keys, r.ldk];
+    [io[k.DIO_KEYS], io[k.DIO_LDK]] = [r.keys, r.ldk]; // 0 for general scored on the rows' projected queries
+    [io[k.DIO_CMEM], io[k.DIO_LDC]] = [r.cmem, up16(this.c.decoder.hiddenSize)];
     [io[k.DIO_SIN], io[k.DIO_SOUT]] = r.states;
     io[k.DIO_LOGITS] = r.logits;
     io[k.DIO_ATTN] = r.attention;
