@@ -2,7 +2,7 @@
 // every sequence is one row of one model step, so a step is one batched product however many sentences and beams.
 import { check } from '../errors.js';
 import { Rng } from './rng.js';
-import { type SamplingOptions, checkSampling, logSumExp, penalize, pick } from './sampling.js';
+import { type SamplingOptions, checkSampling, logSumExp, logSumExpAt, penalize, pick } from './sampling.js';
 
 /** What one step gives: row i's scores (logits or log-probabilities) in scores[i*stride .. i*stride + width). */
 export interface StepOutput {
@@ -105,45 +105,65 @@ export async function decodeRows(model: RowModel, count: number, start: number, 
   return out.map((h) => [h]);
 }
 
+/** A hypothesis while the search runs: its last token and the node it continues (tokens are read back at the end). */
+interface Node {
+  parent: Node | undefined;
+  token: number;
+  score: number;
+  length: number;
+  /** the attention row of the step that chose `token` (a copy shared by the continuations of one row) */
+  attention: Float32Array | undefined;
+}
+
 interface Beam {
-  active: Hypothesis[];
+  active: Node[];
   /** the row of each active hypothesis in the last step */
   rows: number[];
-  finished: Hypothesis[];
+  /** ended hypotheses: the node before the stop token, and the score with it */
+  finished: { node: Node; score: number }[];
   done: boolean;
+}
+
+/** The tokens (and attention rows, when the model gave them) from the start to `node`. */
+function unwind(node: Node): { tokens: number[]; attention: Float32Array[] } {
+  const tokens = new Array<number>(node.length), attention: Float32Array[] = [];
+  for (let p: Node | undefined = node; p?.parent; p = p.parent) {
+    tokens[p.length - 1] = p.token;
+    if (p.attention) attention[p.length - 1] = p.attention;
+  }
+  return { tokens, attention };
 }
 
 async function beamRows(model: RowModel, count: number, start: number, stop: number, o: BatchDecodeOptions): Promise<Hypothesis[][]> {
   const { maxTokens = 64, beam: k = 1, nBest = 1, lengthPenalty = 1, repetitionPenalty = 1 } = o;
-  const beams: Beam[] = Array.from({ length: count }, (_, s) => ({
-    active: [{ tokens: [], score: 0, rank: 0, finished: false, attention: [] }], rows: [s], finished: [], done: maxTokens === 0,
-  }));
+  const root = (): Node => ({ parent: undefined, token: start, score: 0, length: 0, attention: undefined });
+  const beams: Beam[] = Array.from({ length: count }, (_, s) => ({ active: [root()], rows: [s], finished: [], done: maxTokens === 0 }));
+  const best = new Candidates();
   let tokens = maxTokens ? beams.map(() => start) : [], from = maxTokens ? beams.map((_, s) => s) : [];
   for (let step = 0; tokens.length; step++) {
     const out = await model.step(tokens, from);
-    const attRow = attentionRows(out, tokens.length);
+    const att = out.attention, aw = out.attentionStride, copies: (Float32Array | undefined)[] = [];
+    const attRow = (r: number) => (att ? (copies[r] ??= att.slice(r * aw, (r + 1) * aw)) : undefined); // the model may overwrite its buffer
     const nextTokens: number[] = [], nextFrom: number[] = [];
     for (const b of beams) {
       if (b.done) continue;
       // the continuations of every hypothesis, best first (ties: earlier hypothesis, then lower token id); k are kept
       // and each hypothesis has one stop token, so the first k + (hypotheses) of that order decide everything
-      const cands = bestContinuations(b.active.map((h, i) => penalize(row(out, b.rows[i]), h.tokens, repetitionPenalty)),
-        b.active.map((h) => h.score), k + b.active.length);
-      const next: Hypothesis[] = [], parents: number[] = [];
-      for (const c of cands) {
-        if (next.length === k) break;
-        const h = b.active[c.h];
-        if (c.t === stop) {
-          if (b.finished.length < k) b.finished.push({ ...h, score: c.score, finished: true });
+      const n = best.find(out, b.rows, b.active, repetitionPenalty, k + b.active.length);
+      const next: Node[] = [], parents: number[] = [];
+      for (let i = 0; i < n && next.length < k; i++) {
+        const parent = b.active[best.h[i]], t = best.t[i], score = best.score[i];
+        if (t === stop) {
+          if (b.finished.length < k) b.finished.push({ node: parent, score });
           continue;
         }
-        const a = attRow(b.rows[c.h]);
-        next.push({ tokens: [...h.tokens, c.t], score: c.score, rank: 0, finished: false, attention: a ? [...h.attention, a] : h.attention });
-        parents.push(b.rows[c.h]);
+        const r = b.rows[best.h[i]];
+        next.push({ parent, token: t, score, length: parent.length + 1, attention: attRow(r) });
+        parents.push(r);
       }
       b.active = next;
       if (next.length && step + 1 < maxTokens && b.finished.length < k) {
-        b.rows = next.map((h, i) => (nextTokens.push(h.tokens[h.tokens.length - 1]), nextFrom.push(parents[i]), nextTokens.length - 1));
+        b.rows = next.map((h, i) => (nextTokens.push(h.token), nextFrom.push(parents[i]), nextTokens.length - 1));
       } else {
         b.done = true;
       }
@@ -153,28 +173,48 @@ async function beamRows(model: RowModel, count: number, start: number, stop: num
   return beams.map((b) => {
     // unfinished hypotheses compete only when the length limit ended the search (else k finished ones are the answer)
     const ended = b.finished.length >= k || !b.active.length;
-    const rank = (h: Hypothesis) => h.score / Math.max(1, h.tokens.length + (h.finished ? 1 : 0)) ** lengthPenalty;
-    const pool = [...b.finished, ...(ended ? [] : b.active)].map((h) => ({ ...h, rank: rank(h) }));
-    return pool.sort((x, y) => y.rank - x.rank).slice(0, nBest); // stable: finished first, then in order
+    const pool = [...b.finished.map((f) => ({ node: f.node, score: f.score, finished: true })),
+      ...(ended ? [] : b.active.map((node) => ({ node, score: node.score, finished: false })))];
+    const ranked = pool.map((h) => ({ ...h, rank: h.score / Math.max(1, h.node.length + (h.finished ? 1 : 0)) ** lengthPenalty }));
+    return ranked.sort((x, y) => y.rank - x.rank).slice(0, nBest) // stable: finished first, then in order
+      .map((h) => ({ ...unwind(h.node), score: h.score, rank: h.rank, finished: h.finished }));
   });
 }
 
 /**
- * The `limit` best continuations score[h] + logSoftmax(rows[h])[t] over every hypothesis h and token t, best first; ties
- * go to the lower h, then the lower t (the order of sorting them all). A bounded insertion list: no object per candidate.
+ * The best continuations score[h] + logSoftmax(row h)[t] over every hypothesis h and token t, best first; ties go to
+ * the lower h, then the lower t (the order of sorting them all). A bounded insertion list in arrays kept between calls:
+ * no object per candidate.
  */
-function bestContinuations(rows: ArrayLike<number>[], score: readonly number[], limit: number): { h: number; t: number; score: number }[] {
-  const sc = new Float64Array(limit), hs = new Int32Array(limit), ts = new Int32Array(limit);
-  let n = 0;
-  rows.forEach((x, h) => {
-    const lse = logSumExp(x);
-    for (let t = 0; t < x.length; t++) {
-      const v = score[h] + (x[t] - lse);
-      if (n === limit && !(v > sc[n - 1])) continue; // candidates come in tie order: an equal one ranks after
-      let j = n < limit ? n++ : n - 1;
-      for (; j > 0 && v > sc[j - 1]; j--) [sc[j], hs[j], ts[j]] = [sc[j - 1], hs[j - 1], ts[j - 1]];
-      [sc[j], hs[j], ts[j]] = [v, h, t];
+class Candidates {
+  score = new Float64Array(16);
+  h = new Int32Array(16);
+  t = new Int32Array(16);
+
+  /** Fills the first `limit` (or fewer) entries from the rows of `o` the hypotheses sit in; returns how many. */
+  find(o: StepOutput, rows: readonly number[], active: readonly Node[], penalty: number, limit: number): number {
+    if (this.score.length < limit) [this.score, this.h, this.t] = [new Float64Array(limit), new Int32Array(limit), new Int32Array(limit)];
+    const { score: sc, h: hs, t: ts } = this;
+    let n = 0;
+    for (let h = 0; h < active.length; h++) {
+      const at = rows[h] * o.stride, base = active[h].score;
+      // the repetition penalty needs the tokens so far (a copy of the row); without it the row is read in place
+      const x = penalty === 1 ? o.scores : penalize(o.scores.subarray(at, at + o.width), unwind(active[h]).tokens, penalty);
+      const from = penalty === 1 ? at : 0, lse = logSumExpAt(x, from, o.width);
+      for (let t = 0; t < o.width; t++) {
+        const v = base + (x[from + t] - lse);
+        if (n === limit && !(v > sc[n - 1])) continue; // candidates come in tie order: an equal one ranks after
+        let j = n < limit ? n++ : n - 1;
+        for (; j > 0 && v > sc[j - 1]; j--) {
+          sc[j] = sc[j - 1];
+          hs[j] = hs[j - 1];
+          ts[j] = ts[j - 1];
+        }
+        sc[j] = v;
+        hs[j] = h;
+        ts[j] = t;
+      }
     }
-  });
-  return Array.from({ length: n }, (_, i) => ({ h: hs[i], t: ts[i], score: sc[i] }));
+    return n;
+  }
 }

@@ -24,12 +24,17 @@ export function checkSampling(o: SamplingOptions): void {
 
 /** The index of the largest value; the first on ties (as torch.argmax). NaN is an error, not a choice. */
 export function argmax(x: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isNaN(x[i])) throw new LstmWasmError('NUMERIC', `the model's scores hold NaN at token ${i}`);
+  return argmaxAt(x, 0, x.length);
+}
+
+/** argmax of x[from .. from+n), counted from `from`. */
+function argmaxAt(x: ArrayLike<number>, from: number, n: number): number {
+  let best = from;
+  for (let i = from; i < from + n; i++) {
+    if (Number.isNaN(x[i])) throw new LstmWasmError('NUMERIC', `the model's scores hold NaN at token ${i - from}`);
     if (x[i] > x[best]) best = i;
   }
-  return best;
+  return best - from;
 }
 
 /** log(softmax(x)) in float64. */
@@ -40,9 +45,14 @@ export function logSoftmax(x: ArrayLike<number>): Float64Array {
 
 /** log(sum(exp(x))) in float64, so x[t] - logSumExp(x) is logSoftmax(x)[t] to the bit. NaN is an error. */
 export function logSumExp(x: ArrayLike<number>): number {
-  const m = x[argmax(x)];
+  return logSumExpAt(x, 0, x.length);
+}
+
+/** logSumExp of x[from .. from+n), with no view made (a row of a batch's scores). */
+export function logSumExpAt(x: ArrayLike<number>, from: number, n: number): number {
+  const m = x[from + argmaxAt(x, from, n)];
   let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - m);
+  for (let i = from; i < from + n; i++) sum += Math.exp(x[i] - m);
   return m + Math.log(sum);
 }
 
