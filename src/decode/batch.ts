@@ -63,10 +63,35 @@ export interface Hypothesis {
 }
 
 const row = (o: StepOutput, i: number) => o.scores.subarray(i * o.stride, i * o.stride + o.width);
-/** A step's attention rows, copied once for all rows (the model may overwrite its buffer); row i is a view into the copy. */
-function attentionRows(o: StepOutput, rows: number): (i: number) => Float32Array | undefined {
-  const all = o.attention?.slice(0, rows * o.attentionStride), w = o.attentionStride;
-  return (i) => all?.subarray(i * w, (i + 1) * w);
+/**
+ * Every step's attention rows appended to one growing buffer (the model may overwrite its own): a row is known by its
+ * offset while decoding, and the hypotheses returned get views into the final buffer.
+ */
+class AttentionLog {
+  private buf = new Float32Array(0);
+  private used = 0;
+  width = 0;
+
+  /** Copies the step's first `rows` rows; returns the offset of row 0 (rows `width` apart), or -1 when it has none. */
+  add(o: StepOutput, rows: number): number {
+    if (!o.attention) return -1;
+    check(this.used === 0 || o.attentionStride === this.width, 'INPUT', () => `the model's attention rows changed width from ${this.width} to ${o.attentionStride}`);
+    const n = rows * o.attentionStride;
+    if (this.used + n > this.buf.length) {
+      const grown = new Float32Array(Math.max(2 * this.buf.length, this.used + n, 1024));
+      grown.set(this.buf.subarray(0, this.used));
+      this.buf = grown;
+    }
+    this.buf.set(o.attention.subarray(0, n), this.used);
+    this.width = o.attentionStride;
+    this.used += n;
+    return this.used - n;
+  }
+
+  /** Views of the rows at these offsets. */
+  rows(at: readonly number[]): Float32Array[] {
+    return at.map((a) => this.buf.subarray(a, a + this.width));
+  }
 }
 
 /**
@@ -81,10 +106,11 @@ export async function decodeRows(model: RowModel, count: number, start: number, 
   const { maxTokens = 64, seed = 0 } = options;
   const out: Hypothesis[] = Array.from({ length: count }, () => ({ tokens: [], score: 0, rank: 0, finished: false, attention: [] }));
   const rngs = Array.from({ length: count }, () => new Rng(seed));
+  const log = new AttentionLog(), attention: number[][] = out.map(() => []);
   let live = out.map((_, s) => s), tokens = live.map(() => start), from = live.map((s) => s);
   for (let step = 0; step < maxTokens && live.length; step++) {
     const o = await model.step(tokens, from);
-    const attRow = attentionRows(o, tokens.length);
+    const at = log.add(o, tokens.length);
     const next: number[] = [], nextTokens: number[] = [], nextFrom: number[] = [];
     live.forEach((s, i) => {
       const h = out[s], scores = row(o, i);
@@ -95,14 +121,12 @@ export async function decodeRows(model: RowModel, count: number, start: number, 
         return;
       }
       h.tokens.push(t);
-      const a = attRow(i);
-      if (a) h.attention.push(a);
+      if (at >= 0) attention[s].push(at + i * log.width);
       if (step + 1 < maxTokens) [next.push(s), nextTokens.push(t), nextFrom.push(i)];
     });
     [live, tokens, from] = [next, nextTokens, nextFrom];
   }
-  for (const h of out) h.rank = h.score;
-  return out.map((h) => [h]);
+  return out.map((h, s) => [{ ...h, rank: h.score, attention: log.rows(attention[s]) }]);
 }
 
 /** A hypothesis while the search runs: its last token and the node it continues (tokens are read back at the end). */
@@ -111,8 +135,8 @@ interface Node {
   token: number;
   score: number;
   length: number;
-  /** the attention row of the step that chose `token` (a copy shared by the continuations of one row) */
-  attention: Float32Array | undefined;
+  /** where the attention row of the step that chose `token` is in the log, or -1 */
+  attention: number;
 }
 
 interface Beam {
@@ -124,26 +148,25 @@ interface Beam {
   done: boolean;
 }
 
-/** The tokens (and attention rows, when the model gave them) from the start to `node`. */
-function unwind(node: Node): { tokens: number[]; attention: Float32Array[] } {
-  const tokens = new Array<number>(node.length), attention: Float32Array[] = [];
+/** The tokens (and where their attention rows are, when the model gave them) from the start to `node`. */
+function unwind(node: Node): { tokens: number[]; attention: number[] } {
+  const tokens = new Array<number>(node.length), attention: number[] = [];
   for (let p: Node | undefined = node; p?.parent; p = p.parent) {
     tokens[p.length - 1] = p.token;
-    if (p.attention) attention[p.length - 1] = p.attention;
+    if (p.attention >= 0) attention[p.length - 1] = p.attention;
   }
   return { tokens, attention };
 }
 
 async function beamRows(model: RowModel, count: number, start: number, stop: number, o: BatchDecodeOptions): Promise<Hypothesis[][]> {
   const { maxTokens = 64, beam: k = 1, nBest = 1, lengthPenalty = 1, repetitionPenalty = 1 } = o;
-  const root = (): Node => ({ parent: undefined, token: start, score: 0, length: 0, attention: undefined });
+  const root = (): Node => ({ parent: undefined, token: start, score: 0, length: 0, attention: -1 });
   const beams: Beam[] = Array.from({ length: count }, (_, s) => ({ active: [root()], rows: [s], finished: [], done: maxTokens === 0 }));
-  const best = new Candidates();
+  const best = new Candidates(), log = new AttentionLog();
   let tokens = maxTokens ? beams.map(() => start) : [], from = maxTokens ? beams.map((_, s) => s) : [];
   for (let step = 0; tokens.length; step++) {
     const out = await model.step(tokens, from);
-    const att = out.attention, aw = out.attentionStride, copies: (Float32Array | undefined)[] = [];
-    const attRow = (r: number) => (att ? (copies[r] ??= att.slice(r * aw, (r + 1) * aw)) : undefined); // the model may overwrite its buffer
+    const at = log.add(out, tokens.length);
     const nextTokens: number[] = [], nextFrom: number[] = [];
     for (const b of beams) {
       if (b.done) continue;
@@ -158,7 +181,7 @@ async function beamRows(model: RowModel, count: number, start: number, stop: num
           continue;
         }
         const r = b.rows[best.h[i]];
-        next.push({ parent, token: t, score, length: parent.length + 1, attention: attRow(r) });
+        next.push({ parent, token: t, score, length: parent.length + 1, attention: at < 0 ? -1 : at + r * log.width });
         parents.push(r);
       }
       b.active = next;
@@ -177,7 +200,10 @@ async function beamRows(model: RowModel, count: number, start: number, stop: num
       ...(ended ? [] : b.active.map((node) => ({ node, score: node.score, finished: false })))];
     const ranked = pool.map((h) => ({ ...h, rank: h.score / Math.max(1, h.node.length + (h.finished ? 1 : 0)) ** lengthPenalty }));
     return ranked.sort((x, y) => y.rank - x.rank).slice(0, nBest) // stable: finished first, then in order
-      .map((h) => ({ ...unwind(h.node), score: h.score, rank: h.rank, finished: h.finished }));
+      .map((h) => {
+        const { tokens, attention } = unwind(h.node);
+        return { tokens, score: h.score, rank: h.rank, finished: h.finished, attention: log.rows(attention) };
+      });
   });
 }
 
