@@ -29,20 +29,13 @@ const C = memory.data<f32>([
   12582912.0, 12582912.0, 12582912.0, 12582912.0, // 2: 1.5 * 2^23, rounds a float to an integer in its low bits
   0.693359375, 0.693359375, 0.693359375, 0.693359375, // 3: ln2, high part (Cody-Waite)
   -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // 4: ln2, low part
-  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, // 5..10: Cephes expf polynomial
-  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
-  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
-  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
-  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
-  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
-  1, 1, 1, 1, // 11
-  -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, // 12..16: Cephes tanhf polynomial
-  2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2,
-  -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2,
-  1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1,
-  -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1,
-  0.625, 0.625, 0.625, 0.625, // 17: tanh switches from the polynomial to the exp form here
-  -2, -2, -2, -2, // 18
+  1.3814577726e-03, 1.3814577726e-03, 1.3814577726e-03, 1.3814577726e-03, // 5..9: e^r = 1 + r + r^2 P(r), P of degree 4 fitted to 3.1e-9 relative on |r| <= ln2/2
+  8.3687004104e-03, 8.3687004104e-03, 8.3687004104e-03, 8.3687004104e-03,
+  4.1668387165e-02, 4.1668387165e-02, 4.1668387165e-02, 4.1668387165e-02,
+  1.6666520769e-01, 1.6666520769e-01, 1.6666520769e-01, 1.6666520769e-01,
+  4.9999993455e-01, 4.9999993455e-01, 4.9999993455e-01, 4.9999993455e-01,
+  1, 1, 1, 1, // 10
+  -2, -2, -2, -2, // 11
 ], 16);
 const SIGN = memory.data<u32>([0x80000000, 0x80000000, 0x80000000, 0x80000000], 16);
 const BIAS127 = memory.data<i32>([127, 127, 127, 127], 16);
@@ -55,12 +48,15 @@ const BIAS127 = memory.data<i32>([127, 127, 127, 127], 16);
   return v128.andnot(x, v128.load(SIGN));
 }
 
-// e^x for x <= 0 (every caller needs only this half, so nothing can overflow).
-// Cody-Waite reduction x = n*ln2 + r, |r| <= ln2/2, then Cephes' degree-6 polynomial for e^r.
-@inline export function exp4_nonpos(x: v128): v128 {
-  const lo = c(0);
-  const xc = f32x4.pmax(x, lo); // pmax(x, lo) = x < lo ? lo : x: one instruction, and NaN stays NaN
-  const t = madd(xc, c(1), c(2)); // n = round(x * log2e), held in the low mantissa bits of t
+// e^x = 2^n (1 + q) for x <= 0 (every caller needs only this half, so nothing can overflow), in three steps that
+// tanh shares: t holds n = round(x log2e) in its low mantissa bits; q = e^r - 1 for the rest r = x - n ln2,
+// |r| <= ln2/2 (Cody-Waite reduction, then a degree-6 polynomial); 2^n from t's bits.
+// x is clamped to -87.34 first, so below that the result is e^-87.34, a normal float, not 0.
+@inline function exp4_t(xc: v128): v128 {
+  return madd(xc, c(1), c(2));
+}
+
+@inline function exp4_q(xc: v128, t: v128): v128 {
   const n = f32x4.sub(t, c(2));
   let r = f32x4.sub(xc, f32x4.mul(n, c(3)));
   r = f32x4.sub(r, f32x4.mul(n, c(4)));
@@ -69,33 +65,36 @@ const BIAS127 = memory.data<i32>([127, 127, 127, 127], 16);
   p = madd(p, r, c(7));
   p = madd(p, r, c(8));
   p = madd(p, r, c(9));
-  p = madd(p, r, c(10));
-  p = f32x4.add(madd(f32x4.mul(p, r), r, r), c(11));
-  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, c(2)), v128.load(BIAS127)), 23); // 2^n
-  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, lo));
+  return madd(f32x4.mul(p, r), r, r);
+}
+
+@inline function exp4_scale(t: v128): v128 {
+  return i32x4.shl(i32x4.add(t, v128.load(BIAS127)), 23); // t's bits are those of 1.5 * 2^23 plus n; the shift drops the first
+}
+
+@inline function clamp_exp(x: v128): v128 {
+  return f32x4.pmax(x, c(0)); // pmax(x, lo) = x < lo ? lo : x: one instruction, and NaN stays NaN
+}
+
+// e^x for x <= 0, 0 below -87.34.
+@inline export function exp4_nonpos(x: v128): v128 {
+  const xc = clamp_exp(x), t = exp4_t(xc);
+  return v128.andnot(f32x4.mul(f32x4.add(exp4_q(xc, t), c(10)), exp4_scale(t)), f32x4.lt(x, c(0)));
 }
 
 // sigmoid(x) = 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below, so small results keep their relative accuracy.
 @inline export function sigmoid4(x: v128): v128 {
   const e = exp4_nonpos(v128.or(x, v128.load(SIGN))); // -|x|
-  const q = f32x4.div(c(11), f32x4.add(c(11), e));
-  return v128.bitselect(q, f32x4.mul(e, q), f32x4.ge(x, f32x4.splat(0)));
+  return f32x4.div(v128.bitselect(c(10), e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(c(10), e));
 }
 
-// tanh: odd polynomial (Cephes tanhf) below |x| = 0.625, (1 - e^-2a)/(1 + e^-2a) above; sign restored last.
+// tanh(a) = (1 - e^-2a) / (1 + e^-2a) with e^-2a = 2^n + 2^n q, the numerator as (1 - 2^n) - 2^n q: exact where
+// n = 0 (a < 0.17), so small results keep their relative accuracy without a second polynomial; sign restored last.
 @inline export function tanh4(x: v128): v128 {
-  const a = abs4(x);
-  const z = f32x4.mul(a, a);
-  let p = c(12);
-  p = madd(p, z, c(13));
-  p = madd(p, z, c(14));
-  p = madd(p, z, c(15));
-  p = madd(p, z, c(16));
-  const small = madd(f32x4.mul(p, z), a, a);
-  const e = exp4_nonpos(f32x4.mul(a, c(18)));
-  const large = f32x4.div(f32x4.sub(c(11), e), f32x4.add(c(11), e));
-  const t = v128.bitselect(small, large, f32x4.lt(a, c(17)));
-  return v128.or(t, v128.and(x, v128.load(SIGN))); // copy x's sign
+  const xc = clamp_exp(f32x4.mul(abs4(x), c(11))), t = exp4_t(xc), s = exp4_scale(t);
+  const m = f32x4.mul(s, exp4_q(xc, t)); // e^-2a = s + m
+  const th = f32x4.div(f32x4.sub(f32x4.sub(c(10), s), m), f32x4.add(f32x4.add(c(10), s), m));
+  return v128.or(th, v128.and(x, v128.load(SIGN))); // copy x's sign
 }
 
 // log(1 + e) for e in [0, 1]: 2*atanh(s) with s = e/(2+e) in [0, 1/3], series to s^13 (tail < 1e-8).
