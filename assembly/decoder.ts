@@ -4,9 +4,9 @@ import { ACT_TANH, act_f32 } from './activations';
 import { ATT_ADDITIVE, attn_additive_f32, attn_context_f32, attn_dot_f32, masked_softmax_f32 } from './attention';
 import { gemm_panel16_f32 } from './gemm';
 import { gru_step } from './gru';
-import { lstm_step } from './lstm';
-import { PRODUCT_WX, product_scratch_bytes, spec_product } from './product';
-import { CELL_LSTM, SPEC_BIAS, SPEC_I, spec_i32, spec_ptr } from './spec';
+import { lstm_cell } from './lstm';
+import { PRODUCT_WH, PRODUCT_WX, product_scratch_bytes, spec_product } from './product';
+import { CELL_LSTM, SPEC_BIAS, SPEC_I, SPEC_P, spec_i32, spec_ptr } from './spec';
 
 // Where attention sits and what the output layer reads.
 export const STYLE_LUONG: i32 = 0; // cell step, then attention with the new top h, then h~ = tanh(Wc [ctx; h] + bc)
@@ -88,6 +88,11 @@ export const DIO_WORDS: i32 = 16;
   return (n + 15) & ~15;
 }
 
+// the state row row i continues (FROM, or i itself)
+@inline function row_from(from: usize, i: i32): i32 {
+  return from ? load<i32>(from + (<usize>i << 2)) : i;
+}
+
 @inline function copy_f32(dst: usize, src: usize, n: i32): void {
   memory.copy(dst, src, <usize>n << 2);
 }
@@ -118,7 +123,7 @@ export function decoder_workspace_bytes(spec: usize, N: i32, S: i32): f64 {
   const G = <f64>(w32(spec, DEC_CELL) == CELL_LSTM ? 4 : 3);
   const KP = <f64>q_width(spec), DP = <f64>up4(w32(spec, DEC_DENC));
   const floats = n * (<f64>x_width(spec) + 3 * L * HP + 2 * G * HP + HP + <f64>up4(S) + KP + DP + <f64>z_width(spec) + HP);
-  return floats * 4 + <f64>up4(N) * 4 + <f64>product_scratch_bytes(max(w32(spec, DEC_KIN), w32(spec, DEC_H))) + 64;
+  return floats * 4 + <f64>up4(N) * 12 + <f64>product_scratch_bytes(max(w32(spec, DEC_KIN), w32(spec, DEC_H))) + 64;
 }
 
 /**
@@ -169,7 +174,8 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   const n4 = <usize>N << 2;
 
   // workspace: x (N, XW) | h (L, N, HP) | h' (L, N, HP) | c (L, N, HP) | xp, gates (N, MP) | r (N, HP) |
-  //            scores (N, S4) | qp (N, QW) | ctx (N, DP) | z (N, ZW) | h~ (N, HP) | act (N) i32 | product scratch
+  //            scores (N, S4) | qp (N, QW) | ctx (N, DP) | z (N, ZW) | h~ (N, HP) | act, first, parent (N) i32 |
+  //            product scratch
   const x = ws;
   const hp = x + n4 * XW;
   const hn = hp + n4 * L * HP;
@@ -183,14 +189,16 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   const z = ctx + n4 * DP;
   const ht = z + n4 * ZW;
   const act = ht + n4 * HP;
-  const qs = act + ((n4 + 15) & ~15);
+  const first = act + ((n4 + 15) & ~15);
+  const parent = first + ((n4 + 15) & ~15);
+  const qs = parent + ((n4 + 15) & ~15);
 
   // gather: each row's state from the row it continues, its token's embedding
   const tokens = wptr(io, DIO_TOKENS), from = wptr(io, DIO_FROM), sin = wptr(io, DIO_SIN);
   const emb = wptr(spec, DEC_EMB), gathered = wptr(spec, DEC_XTAB) != 0; // with the table, layer 0 reads no embedding
   for (let i = 0; i < N; i++) {
     store<i32>(act + (<usize>i << 2), i);
-    const src = sin + <usize>(from ? load<i32>(from + (<usize>i << 2)) : i) * RW * 4;
+    const src = sin + <usize>row_from(from, i) * RW * 4;
     for (let l = 0; l < L; l++) {
       copy_f32(hp + (<usize>l * N + i) * HP * 4, src + <usize>l * HP * 4, HP);
       if (lstm) copy_f32(c + (<usize>l * N + i) * HP * 4, src + <usize>(L + l) * HP * 4, HP);
@@ -199,6 +207,21 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
     if (!gathered) copy_f32(xi, emb + <usize>load<i32>(tokens + (<usize>i << 2)) * E * 4, E);
     if (feed) copy_f32(xi + (<usize>E << 2), src + <usize>(lstm ? 2 * L : L) * HP * 4, H);
   }
+
+  // rows continuing the same state row (a beam's children) share its recurrent products: one row per parent state,
+  // first[j] the first row continuing parent j, parent[i] row i's parent (N x parents compares: N is small)
+  let np = 0;
+  for (let i = 0; i < N; i++) {
+    const f = row_from(from, i);
+    let j = 0;
+    while (j < np && row_from(from, load<i32>(first + (<usize>j << 2))) != f) j++;
+    if (j == np) {
+      store<i32>(first + (<usize>j << 2), i);
+      np++;
+    }
+    store<i32>(parent + (<usize>i << 2), j);
+  }
+  const prows = np < N ? first : 0; // all distinct: first[j] = j, and the products take every row in order
 
   // Bahdanau: attend with the previous top h; the context joins the cell's input
   if (!luong) {
@@ -212,16 +235,40 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
     const ls = <usize>load<u32>(layers + (<usize>l << 2));
     const input = l == 0 ? x : hn + <usize>(l - 1) * N * HP * 4;
     const xtab = l == 0 ? wptr(spec, DEC_XTAB) : 0;
-    if (xtab) { // the embedding's part gathered from the table, the rest ([h~] or [ctx]) projected onto it
-      for (let i = 0; i < N; i++) copy_f32(xp + <usize>i * MP * 4, xtab + <usize>load<i32>(tokens + (<usize>i << 2)) * MP * 4, MP);
-      const rest = w32(spec, DEC_KIN) - E;
-      if (rest > 0) gemm_panel16_f32(xp, MP, xp, MP, x + (<usize>E << 2), XW, N, rest, wptr(spec, DEC_WXR), MP, 0);
-    } else {
-      spec_product(ls, PRODUCT_WX, 0, xp, MP, spec_ptr(ls, SPEC_BIAS), 0, input, l == 0 ? XW : HP, N, spec_i32(ls, SPEC_I), MP, 0, qs);
-    }
     const hl = hp + <usize>l * N * HP * 4, hl2 = hn + <usize>l * N * HP * 4;
-    if (lstm) lstm_step(ls, act, N, xp, hl, hl2, HP, c + <usize>l * N * HP * 4, gates, r, qs);
-    else gru_step(ls, act, N, xp, hl, hl2, HP, gates, r, qs);
+    if (lstm) {
+      // what depends on the parent state alone, once per parent (at its first row): Wh h, and for layer 0 with the
+      // table Wx[:, E:] [h~ or ctx] too; then each row adds its own part: the table row of its token, or Wx x
+      const HPP = spec_i32(ls, SPEC_P);
+      let sum = gates, own = xp, shared = gates; // sum = own + shared[first[parent]]
+      if (xtab) {
+        const rest = w32(spec, DEC_KIN) - E;
+        if (rest > 0) gemm_panel16_f32(xp, MP, 0, 0, x + (<usize>E << 2), XW, np, rest, wptr(spec, DEC_WXR), MP, prows);
+        spec_product(ls, PRODUCT_WH, 0, xp, MP, rest > 0 ? xp : 0, MP, hl, HP, np, HPP, MP, prows, qs);
+        own = 0;
+        shared = xp;
+      } else {
+        spec_product(ls, PRODUCT_WX, 0, xp, MP, spec_ptr(ls, SPEC_BIAS), 0, input, l == 0 ? XW : HP, N, spec_i32(ls, SPEC_I), MP, 0, qs);
+        spec_product(ls, PRODUCT_WH, 0, gates, MP, 0, MP, hl, HP, np, HPP, MP, prows, qs);
+        sum = xp;
+      }
+      for (let i = 0; i < N; i++) {
+        const o = own ? own + <usize>i * MP * 4 : xtab + <usize>load<i32>(tokens + (<usize>i << 2)) * MP * 4;
+        const sh = shared + <usize>load<i32>(first + (<usize>load<i32>(parent + (<usize>i << 2)) << 2)) * MP * 4;
+        const d = sum + <usize>i * MP * 4;
+        for (let u: usize = 0; u < (<usize>MP << 2); u += 16) v128.store(d + u, f32x4.add(v128.load(o + u), v128.load(sh + u)));
+      }
+      lstm_cell(ls, act, N, sum, hl2, HP, c + <usize>l * N * HP * 4, r);
+    } else {
+      if (xtab) { // the embedding's part gathered from the table, the rest ([h~] or [ctx]) projected onto it
+        for (let i = 0; i < N; i++) copy_f32(xp + <usize>i * MP * 4, xtab + <usize>load<i32>(tokens + (<usize>i << 2)) * MP * 4, MP);
+        const rest = w32(spec, DEC_KIN) - E;
+        if (rest > 0) gemm_panel16_f32(xp, MP, xp, MP, x + (<usize>E << 2), XW, N, rest, wptr(spec, DEC_WXR), MP, 0);
+      } else {
+        spec_product(ls, PRODUCT_WX, 0, xp, MP, spec_ptr(ls, SPEC_BIAS), 0, input, l == 0 ? XW : HP, N, spec_i32(ls, SPEC_I), MP, 0, qs);
+      }
+      gru_step(ls, act, N, xp, hl, hl2, HP, gates, r, qs);
+    }
   }
   const top = hn + <usize>(L - 1) * N * HP * 4;
 

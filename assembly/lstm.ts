@@ -11,20 +11,27 @@ import {
 /**
  * For each item b in act (nact of them):
  *   gates = xp[b] + Wh @ hp[b]                        xp, gates (B, 4*HP)
- *   i = f(gi + pi*c)  f = f(gf + pf*c) or 1 - i  g = g(gg)
- *   c = f*c + i*g     o = f(go + po*c)             c (B, HP), updated in place
- *   hn[b] = o*h(c), or Wr @ (o*h(c)) with a projection (r holds o*h(c))      hp, hn (B, HS)
- * The update runs as passes over each gate's slice, each a tight loop (the activation is chosen once per pass).
+ * then lstm_cell.
  */
 export function lstm_step(
   spec: usize, act: usize, nact: i32, xp: usize, hp: usize, hn: usize, HS: i32, c: usize, gates: usize, r: usize, qs: usize,
 ): void {
-  const P = spec_i32(spec, SPEC_P);
+  const MP = spec_i32(spec, SPEC_HP) * 4;
+  spec_product(spec, PRODUCT_WH, 0, gates, MP, xp, MP, hp, HS, nact, spec_i32(spec, SPEC_P), MP, act, qs);
+  lstm_cell(spec, act, nact, gates, hn, HS, c, r);
+}
+
+/**
+ * The cell update, for each item b in act (nact of them), from its gate pre-activations gates[b] (B, 4*HP):
+ *   i = f(gi + pi*c)  f = f(gf + pf*c) or 1 - i  g = g(gg)
+ *   c = f*c + i*g     o = f(go + po*c)             c (B, HP), updated in place
+ *   hn[b] = o*h(c), or Wr @ (o*h(c)) with a projection (r holds o*h(c))      hn (B, HS)
+ * The update runs as passes over each gate's slice, each a tight loop (the activation is chosen once per pass).
+ */
+export function lstm_cell(spec: usize, act: usize, nact: i32, gates: usize, hn: usize, HS: i32, c: usize, r: usize): void {
   const H = spec_i32(spec, SPEC_H);
   const HP = spec_i32(spec, SPEC_HP);
   const MP = HP * 4;
-  spec_product(spec, PRODUCT_WH, 0, gates, MP, xp, MP, hp, HS, nact, P, MP, act, qs);
-
   const fa = spec_i32(spec, SPEC_ACT), ga = spec_i32(spec, SPEC_ACT + 1), ha = spec_i32(spec, SPEC_ACT + 2);
   const fA = spec_f32(spec, SPEC_ALPHA), gA = spec_f32(spec, SPEC_ALPHA + 1), hA = spec_f32(spec, SPEC_ALPHA + 2);
   const fB = spec_f32(spec, SPEC_BETA), gB = spec_f32(spec, SPEC_BETA + 1), hB = spec_f32(spec, SPEC_BETA + 2);

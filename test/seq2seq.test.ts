@@ -62,6 +62,34 @@ describe.each(CASES)('%s', (name) => {
     m.release();
   });
 
+  // beam search's rows: children of one parent row share its recurrent products (computed once per parent in wasm).
+  // A row's sums run in another order in a product of one row than of many (float error, ~1e-7), so 1e-6, not equality.
+  it.each([true, false])('a step whose rows repeat parent rows gives each row what stepping it alone gives (embedding tables: %s)', async (embeddingTables) => {
+    const m = await Seq2Seq.load(dir, { embeddingTables });
+    const B = ref.sources.length, V = m.weights.targetVocabSize, first = ref.targets.map((x) => x[0]);
+    const H = cfg.decoder.hidden_size, L = cfg.decoder.layers;
+    const from = [0, 0, B - 1, 0, B - 1, 1 % B], tokens = from.map((_, i) => (3 + 5 * i) % V), N = from.length;
+    const s = m.start(ref.sources, N);
+    s.step(first, ref.sources.map((_, b) => b));
+    const o = s.step(tokens, from), S = s.S;
+    const all = { scores: o.scores.slice(), attention: o.attention!.slice(), state: s.state() };
+    const same = (got: Float32Array, want: Float32Array, what: string) => close(f32(got, [got.length]), f32(want, [want.length]), what, 1e-6);
+    for (let i = 0; i < N; i++) {
+      const one = m.start(ref.sources, N);
+      one.step(first, ref.sources.map((_, b) => b));
+      const r = one.step([tokens[i]], [from[i]]), st = one.state();
+      same(all.scores.subarray(i * o.stride, i * o.stride + V), r.scores.subarray(0, V), `row ${i} (continues ${from[i]}): scores`);
+      same(all.attention.subarray(i * S, (i + 1) * S), r.attention!.subarray(0, S), `row ${i}: attention`);
+      for (let l = 0; l < L; l++) {
+        const at = (l * N + i) * H;
+        same(all.state.h.subarray(at, at + H), st.h.subarray(l * H, (l + 1) * H), `row ${i}: h of layer ${l}`);
+        if (st.c) same(all.state.c!.subarray(at, at + H), st.c.subarray(l * H, (l + 1) * H), `row ${i}: c of layer ${l}`);
+      }
+      if (st.feed) same(all.state.feed!.subarray(i * H, (i + 1) * H), st.feed, `row ${i}: h~`);
+    }
+    m.release();
+  });
+
   it('batched greedy decoding is PyTorch\'s token for token, with its attention rows', async () => {
     const m = await Seq2Seq.load(dir);
     const out = await m.decode(ref.sources);
