@@ -93,6 +93,18 @@ export const DIO_WORDS: i32 = 16;
   return from ? load<i32>(from + (<usize>i << 2)) : i;
 }
 
+// whether rows (rows[n], or n when rows is 0; n < N) of a (floats lda apart) are all ±0 in their first K floats
+function zero_rows(a: usize, lda: i32, K: i32, N: i32, rows: usize): bool {
+  const mag = i32x4.splat(0x7fffffff);
+  for (let n = 0; n < N; n++) {
+    const p = a + <usize>(rows ? load<i32>(rows + (<usize>n << 2)) : n) * lda * 4;
+    let k = 0;
+    for (; k + 4 <= K; k += 4) if (v128.any_true(v128.and(v128.load(p + (<usize>k << 2)), mag))) return false;
+    for (; k < K; k++) if ((load<i32>(p + (<usize>k << 2)) & 0x7fffffff) != 0) return false;
+  }
+  return true;
+}
+
 @inline function copy_f32(dst: usize, src: usize, n: i32): void {
   memory.copy(dst, src, <usize>n << 2);
 }
@@ -243,8 +255,10 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
       let sum = gates, own = xp, shared = gates; // sum = own + shared[first[parent]]
       if (xtab) {
         const rest = w32(spec, DEC_KIN) - E;
-        if (rest > 0) gemm_panel16_f32(xp, MP, 0, 0, x + (<usize>E << 2), XW, np, rest, wptr(spec, DEC_WXR), MP, prows);
-        spec_product(ls, PRODUCT_WH, 0, xp, MP, rest > 0 ? xp : 0, MP, hl, HP, np, HPP, MP, prows, qs);
+        // (the first step's h~ is all zeros: its product is skipped, exactly, as the weights are finite)
+        const projected = rest > 0 && !zero_rows(x + (<usize>E << 2), XW, rest, np, prows);
+        if (projected) gemm_panel16_f32(xp, MP, 0, 0, x + (<usize>E << 2), XW, np, rest, wptr(spec, DEC_WXR), MP, prows);
+        spec_product(ls, PRODUCT_WH, 0, xp, MP, projected ? xp : 0, MP, hl, HP, np, HPP, MP, prows, qs);
         own = 0;
         shared = xp;
       } else {
