@@ -40,7 +40,7 @@ describe('sigmoid and tanh: |error| <= 5e-7 against float64 over [-30, 30]', () 
     });
   }
 
-  it('near zero tanh keeps relative accuracy (odd polynomial, no cancellation)', () => {
+  it('near zero tanh keeps relative accuracy (its numerator exact below 0.17, no cancellation)', () => {
     const xs = Float32Array.from([1e-30, -1e-20, 1e-7, 3e-4, -0.01, 0.3, 0.6249]);
     const ys = apply(c.k.ACT_TANH, xs);
     xs.forEach((x, i) => expect(Math.abs(ys[i] - Math.tanh(x))).toBeLessThanOrEqual(2e-7 * Math.abs(Math.tanh(x))));
