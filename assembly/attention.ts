@@ -74,9 +74,25 @@ export function masked_softmax_f32(w: usize, x: usize, n: i32, total: i32): void
 
 /** ctx (D) = sum over j < n of w[j] * mem[j] (D), memory rows ldm floats apart. */
 export function attn_context_f32(ctx: usize, w: usize, mem: usize, n: i32, D: i32, ldm: i32): void {
-  // four columns at a time summed over j in a register (j in order, as a row-by-row accumulation would)
-  const D4 = D & ~3, row = <usize>ldm << 2, wend = w + (<usize>n << 2);
-  for (let d = 0; d < D4; d += 4) {
+  // four columns at a time summed over j in a register (j in order, as a row-by-row accumulation would); sixteen
+  // columns (four sums) per pass over w while they last, so the additions of one sum do not wait on each other
+  const D16 = D & ~15, D4 = D & ~3, row = <usize>ldm << 2, wend = w + (<usize>n << 2);
+  for (let d = 0; d < D16; d += 16) {
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let wj = w, m = mem + (<usize>d << 2); wj < wend; wj += 4, m += row) {
+      const wv = v128.load32_splat(wj);
+      a0 = madd(wv, v128.load(m), a0);
+      a1 = madd(wv, v128.load(m, 16), a1);
+      a2 = madd(wv, v128.load(m, 32), a2);
+      a3 = madd(wv, v128.load(m, 48), a3);
+    }
+    const o = ctx + (<usize>d << 2);
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
+    v128.store(o, a2, 32);
+    v128.store(o, a3, 48);
+  }
+  for (let d = D16; d < D4; d += 4) {
     let acc = f32x4.splat(0);
     for (let wj = w, m = mem + (<usize>d << 2); wj < wend; wj += 4, m += row) acc = madd(v128.load32_splat(wj), v128.load(m), acc);
     v128.store(ctx + (<usize>d << 2), acc);

@@ -90,7 +90,7 @@ describe('masked_softmax_f32', () => {
 });
 
 describe('attn_context_f32: ctx = sum_j w[j] mem[j]', () => {
-  for (const D of SIZES) {
+  for (const D of [...SIZES, 37, 128]) { // 37: two 16-column blocks, a group of 4 and one column
     for (const n of [0, 1, 4, 17]) {
       it(`D=${D}, ${n} positions, memory rows ${D + 2} floats apart`, () => {
         const m = c.mark(), ldm = D + 2;
