@@ -5,12 +5,22 @@
 // encoder.onnx and decoder.onnx with the decode loop in JS (lstm-wasm's OnnxSeq2Seq: the same search, states and
 // per-row memory gathered in JS between steps), and the same loop on onnxruntime-node (native) and on lstm-wasm's own
 // ONNX sessions. Single thread; every system's tokens checked equal before timing; medians of interleaved rounds.
+// Runs itself under node --no-liftoff: every wasm function, ours and onnxruntime-web's, optimized before timing. With
+// V8's baseline compiler first, onnxruntime-web's large module sometimes ran baseline code through the timed rounds
+// (its figures 25-40% lower in some runs, not in others); with the flag its figures hold from run to run, and ours
+// do not change.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as ortNodeLib from 'onnxruntime-node';
 import * as ortWebLib from 'onnxruntime-web';
 import { hasRelaxedSimd } from '../dist/index.js';
 import { OnnxSeq2Seq, Seq2Seq } from '../dist/seq2seq.js';
+
+if (!process.execArgv.includes('--no-liftoff')) {
+  const run = spawnSync(process.execPath, ['--no-liftoff', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 
 const DIR = new URL('../examples/models/dates/', import.meta.url);
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
@@ -71,12 +81,12 @@ for (const c of CASES) {
 }
 for (const m of Object.values(systems)) await m.release();
 
-const machine = { cpu: cpus()[0].model, cores: cpus().length, node: process.version, wasm: hasRelaxedSimd() ? 'lstm-relaxed.wasm' : 'lstm.wasm', date: new Date().toISOString().slice(0, 10) };
+const machine = { cpu: cpus()[0].model, cores: cpus().length, node: process.version, flags: process.execArgv.join(' '), wasm: hasRelaxedSimd() ? 'lstm-relaxed.wasm' : 'lstm.wasm', date: new Date().toISOString().slice(0, 10) };
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/seq2seq.json', import.meta.url), JSON.stringify({ machine, rounds: ROUNDS, sentences: N, sourceChars: chars, results }, null, 2) + '\n');
 const names = Object.keys(systems);
 const md = [
-  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${machine.wasm}), single thread, median of ${ROUNDS} interleaved rounds after ${WARMUP} untimed, ${machine.date}`,
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node} ${machine.flags} (${machine.wasm}), single thread, median of ${ROUNDS} interleaved rounds after ${WARMUP} untimed, ${machine.date}`,
   `Sentences per second translating the first ${N} held-out sentences of the dates model (${(chars / N).toFixed(1)} source characters each on average; beam: n-best 1, length penalty 1). ` +
   'The ONNX systems run encoder.onnx + decoder.onnx with the decode loop in JS.',
   '',
