@@ -3,10 +3,10 @@
 import { ACT_TANH, act_f32 } from './activations';
 import { ATT_ADDITIVE, attn_additive_f32, attn_context_f32, attn_dot_f32, masked_softmax_f32 } from './attention';
 import { gemm_panel16_f32 } from './gemm';
-import { gru_step } from './gru';
+import { gru_cell_after, gru_step } from './gru';
 import { lstm_cell } from './lstm';
 import { PRODUCT_WH, PRODUCT_WX, product_scratch_bytes, spec_product } from './product';
-import { CELL_LSTM, SPEC_BIAS, SPEC_I, SPEC_P, spec_i32, spec_ptr } from './spec';
+import { CELL_LSTM, FLAG_LINEAR_BEFORE_RESET, SPEC_BHN, SPEC_BIAS, SPEC_FLAGS, SPEC_I, SPEC_P, spec_i32, spec_ptr } from './spec';
 
 // Where attention sits and what the output layer reads.
 export const STYLE_LUONG: i32 = 0; // cell step, then attention with the new top h, then h~ = tanh(Wc [ctx; h] + bc)
@@ -93,6 +93,16 @@ export const DIO_WORDS: i32 = 16;
   return from ? load<i32>(from + (<usize>i << 2)) : i;
 }
 
+// the row holding row i's parent products: the first row continuing the same state row
+@inline function parent_first(first: usize, parent: usize, i: i32): usize {
+  return <usize>load<i32>(first + (<usize>load<i32>(parent + (<usize>i << 2)) << 2));
+}
+
+// d (n floats, n a multiple of 4) = a + b
+@inline function add_rows(d: usize, a: usize, b: usize, n: i32): void {
+  for (let u: usize = 0; u < (<usize>n << 2); u += 16) v128.store(d + u, f32x4.add(v128.load(a + u), v128.load(b + u)));
+}
+
 // whether rows (rows[n], or n when rows is 0; n < N) of a (floats lda apart) are all ±0 in their first K floats
 function zero_rows(a: usize, lda: i32, K: i32, N: i32, rows: usize): bool {
   const mag = i32x4.splat(0x7fffffff);
@@ -134,7 +144,7 @@ export function decoder_workspace_bytes(spec: usize, N: i32, S: i32): f64 {
   const L = <f64>w32(spec, DEC_L), HP = <f64>w32(spec, DEC_HP), n = <f64>N;
   const G = <f64>(w32(spec, DEC_CELL) == CELL_LSTM ? 4 : 3);
   const KP = <f64>q_width(spec), DP = <f64>up4(w32(spec, DEC_DENC));
-  const floats = n * (<f64>x_width(spec) + 3 * L * HP + 2 * G * HP + HP + <f64>up4(S) + KP + DP + <f64>z_width(spec) + HP);
+  const floats = n * (<f64>x_width(spec) + 3 * L * HP + 3 * G * HP + HP + <f64>up4(S) + KP + DP + <f64>z_width(spec) + HP);
   return floats * 4 + <f64>up4(N) * 12 + <f64>product_scratch_bytes(max(w32(spec, DEC_KIN), w32(spec, DEC_H))) + 64;
 }
 
@@ -185,7 +195,7 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   const XW = x_width(spec), ZW = z_width(spec), S4 = up4(S), RW = decoder_row_floats(spec);
   const n4 = <usize>N << 2;
 
-  // workspace: x (N, XW) | h (L, N, HP) | h' (L, N, HP) | c (L, N, HP) | xp, gates (N, MP) | r (N, HP) |
+  // workspace: x (N, XW) | h (L, N, HP) | h' (L, N, HP) | c (L, N, HP) | xp, gates, shared (N, MP) | r (N, HP) |
   //            scores (N, S4) | qp (N, QW) | ctx (N, DP) | z (N, ZW) | h~ (N, HP) | act, first, parent (N) i32 |
   //            product scratch
   const x = ws;
@@ -194,7 +204,8 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   const c = hn + n4 * L * HP;
   const xp = c + n4 * L * HP;
   const gates = xp + n4 * MP;
-  const r = gates + n4 * MP;
+  const sh = gates + n4 * MP;
+  const r = sh + n4 * MP;
   const sc = r + n4 * HP;
   const qp = sc + n4 * S4;
   const ctx = qp + n4 * QW;
@@ -248,32 +259,46 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
     const input = l == 0 ? x : hn + <usize>(l - 1) * N * HP * 4;
     const xtab = l == 0 ? wptr(spec, DEC_XTAB) : 0;
     const hl = hp + <usize>l * N * HP * 4, hl2 = hn + <usize>l * N * HP * 4;
-    if (lstm) {
-      // what depends on the parent state alone, once per parent (at its first row): Wh h, and for layer 0 with the
-      // table Wx[:, E:] [h~ or ctx] too; then each row adds its own part: the table row of its token, or Wx x
+    const after = !lstm && (spec_i32(ls, SPEC_FLAGS) & FLAG_LINEAR_BEFORE_RESET) != 0;
+    if (lstm || after) {
+      // What depends on the parent state alone is computed once per parent, at its first row, into sh: Wh h (a GRU's
+      // n slice with its bias bhn: PyTorch's form, where r multiplies the whole product). Each row adds its own part:
+      // LSTM gates = own + sh; GRU gates = [own + sh on r, z; sh on n] and own's n slice joins in the cell.
+      // own = the table row of its token (+ Wx[:, E:] [h~ or ctx], again per parent), or Wx x.
       const HPP = spec_i32(ls, SPEC_P);
-      let sum = gates, own = xp, shared = gates; // sum = own + shared[first[parent]]
+      let own = xp, projected = false;
       if (xtab) {
         const rest = w32(spec, DEC_KIN) - E;
         // (the first step's h~ is all zeros: its product is skipped, exactly, as the weights are finite)
-        const projected = rest > 0 && !zero_rows(x + (<usize>E << 2), XW, rest, np, prows);
-        if (projected) gemm_panel16_f32(xp, MP, 0, 0, x + (<usize>E << 2), XW, np, rest, wptr(spec, DEC_WXR), MP, prows);
-        spec_product(ls, PRODUCT_WH, 0, xp, MP, projected ? xp : 0, MP, hl, HP, np, HPP, MP, prows, qs);
-        own = 0;
-        shared = xp;
+        projected = rest > 0 && !zero_rows(x + (<usize>E << 2), XW, rest, np, prows);
+        if (projected) gemm_panel16_f32(lstm ? sh : gates, MP, 0, 0, x + (<usize>E << 2), XW, np, rest, wptr(spec, DEC_WXR), MP, prows);
+        if (lstm) {
+          own = 0; // the token's table row, read in place
+        } else { // a GRU's x part stays apart from its h part: xp = table row + the parent's projection
+          for (let i = 0; i < N; i++) {
+            const t = xtab + <usize>load<i32>(tokens + (<usize>i << 2)) * MP * 4, d = xp + <usize>i * MP * 4;
+            if (projected) add_rows(d, t, gates + <usize>parent_first(first, parent, i) * MP * 4, MP);
+            else copy_f32(d, t, MP);
+          }
+        }
       } else {
         spec_product(ls, PRODUCT_WX, 0, xp, MP, spec_ptr(ls, SPEC_BIAS), 0, input, l == 0 ? XW : HP, N, spec_i32(ls, SPEC_I), MP, 0, qs);
-        spec_product(ls, PRODUCT_WH, 0, gates, MP, 0, MP, hl, HP, np, HPP, MP, prows, qs);
-        sum = xp;
+      }
+      if (lstm) {
+        spec_product(ls, PRODUCT_WH, 0, sh, MP, projected ? sh : 0, MP, hl, HP, np, HPP, MP, prows, qs);
+      } else {
+        spec_product(ls, PRODUCT_WH, 0, sh, MP, 0, MP, hl, HP, np, HPP, 2 * HP, prows, qs);
+        spec_product(ls, PRODUCT_WH, 2 * HP, sh + <usize>HP * 8, MP, spec_ptr(ls, SPEC_BHN), 0, hl, HP, np, HPP, HP, prows, qs);
       }
       for (let i = 0; i < N; i++) {
         const o = own ? own + <usize>i * MP * 4 : xtab + <usize>load<i32>(tokens + (<usize>i << 2)) * MP * 4;
-        const sh = shared + <usize>load<i32>(first + (<usize>load<i32>(parent + (<usize>i << 2)) << 2)) * MP * 4;
-        const d = sum + <usize>i * MP * 4;
-        for (let u: usize = 0; u < (<usize>MP << 2); u += 16) v128.store(d + u, f32x4.add(v128.load(o + u), v128.load(sh + u)));
+        const p = sh + <usize>parent_first(first, parent, i) * MP * 4, d = gates + <usize>i * MP * 4;
+        add_rows(d, o, p, lstm ? MP : 2 * HP);
+        if (!lstm) copy_f32(d + <usize>HP * 8, p + <usize>HP * 8, HP);
       }
-      lstm_cell(ls, act, N, sum, hl2, HP, c + <usize>l * N * HP * 4, r);
-    } else {
+      if (lstm) lstm_cell(ls, act, N, gates, hl2, HP, c + <usize>l * N * HP * 4, r);
+      else gru_cell_after(ls, act, N, gates, xp, hl, hl2, HP);
+    } else { // a GRU with the reset inside the product (ONNX's default): every row on its own
       if (xtab) { // the embedding's part gathered from the table, the rest ([h~] or [ctx]) projected onto it
         for (let i = 0; i < N; i++) copy_f32(xp + <usize>i * MP * 4, xtab + <usize>load<i32>(tokens + (<usize>i << 2)) * MP * 4, MP);
         const rest = w32(spec, DEC_KIN) - E;

@@ -28,41 +28,59 @@ export function gru_step(
   const HP = spec_i32(spec, SPEC_HP);
   const MP = HP * 3;
   const gs = <usize>HP << 2;
-  const fa = spec_i32(spec, SPEC_ACT), ga = spec_i32(spec, SPEC_ACT + 1);
-  const fA = spec_f32(spec, SPEC_ALPHA), gA = spec_f32(spec, SPEC_ALPHA + 1);
-  const fB = spec_f32(spec, SPEC_BETA), gB = spec_f32(spec, SPEC_BETA + 1);
-  const clip = spec_f32(spec, SPEC_CLIP);
-  const after = (spec_i32(spec, SPEC_FLAGS) & FLAG_LINEAR_BEFORE_RESET) != 0;
-
-  // r and z (clipped, activated) for every active item
   spec_product(spec, PRODUCT_WH, 0, gates, MP, xp, MP, hp, HS, nact, H, 2 * HP, act, qs);
+  if ((spec_i32(spec, SPEC_FLAGS) & FLAG_LINEAR_BEFORE_RESET) != 0) {
+    spec_product(spec, PRODUCT_WH, 2 * HP, gates + 2 * gs, MP, spec_ptr(spec, SPEC_BHN), 0, hp, HS, nact, H, HP, act, qs);
+    gru_cell_after(spec, act, nact, gates, xp, hp, hn, HS);
+    return;
+  }
+  const fa = spec_i32(spec, SPEC_ACT), fA = spec_f32(spec, SPEC_ALPHA), fB = spec_f32(spec, SPEC_BETA);
+  const clip = spec_f32(spec, SPEC_CLIP);
   for (let q = 0; q < nact; q++) {
-    const g = gates + <usize>load<i32>(act + (<usize>q << 2)) * MP * 4;
+    const b = <usize>load<i32>(act + (<usize>q << 2));
+    const g = gates + b * MP * 4, h = hp + b * HS * 4, out = rh + b * HP * 4;
     if (clip > 0) clip_f32(g, 2 * HP, clip);
     act_f32(fa, g, g, 2 * HP, fA, fB);
-  }
-  if (after) {
-    spec_product(spec, PRODUCT_WH, 2 * HP, gates + 2 * gs, MP, spec_ptr(spec, SPEC_BHN), 0, hp, HS, nact, H, HP, act, qs);
-    for (let q = 0; q < nact; q++) {
-      const b = <usize>load<i32>(act + (<usize>q << 2));
-      const g = gates + b * MP * 4, x = xp + b * MP * 4;
-      for (let u = 0; u < HP; u += 4) {
-        const o4 = <usize>u << 2;
-        v128.store(g + 2 * gs + o4, f32x4.add(v128.load(x + 2 * gs + o4), f32x4.mul(v128.load(g + o4), v128.load(g + 2 * gs + o4))));
-      }
+    for (let u = 0; u < HP; u += 4) {
+      const o4 = <usize>u << 2;
+      v128.store(out + o4, f32x4.mul(v128.load(g + o4), v128.load(h + o4)));
     }
-  } else {
-    for (let q = 0; q < nact; q++) {
-      const b = <usize>load<i32>(act + (<usize>q << 2));
-      const g = gates + b * MP * 4, h = hp + b * HS * 4, out = rh + b * HP * 4;
-      for (let u = 0; u < HP; u += 4) {
-        const o4 = <usize>u << 2;
-        v128.store(out + o4, f32x4.mul(v128.load(g + o4), v128.load(h + o4)));
-      }
-    }
-    spec_product(spec, PRODUCT_WH, 2 * HP, gates + 2 * gs, MP, xp + 2 * gs, MP, rh, HP, nact, H, HP, act, qs);
   }
+  spec_product(spec, PRODUCT_WH, 2 * HP, gates + 2 * gs, MP, xp + 2 * gs, MP, rh, HP, nact, H, HP, act, qs);
+  gru_update(spec, act, nact, gates, hp, hn, HS);
+}
 
+/**
+ * The linear_before_reset cell from its products, for each item b in act: gates[b] (B, 3*HP) holds
+ * [xr + Wr h, xz + Wz h, Wn h + bhn] (each with its biases) and xp[b]'s n slice xn; gates' n slice becomes
+ * xn + r*(Wn h + bhn) on the way to hn = (1 - z)*g(...) + z*h.
+ */
+export function gru_cell_after(spec: usize, act: usize, nact: i32, gates: usize, xp: usize, hp: usize, hn: usize, HS: i32): void {
+  const HP = spec_i32(spec, SPEC_HP);
+  const MP = HP * 3;
+  const gs = <usize>HP << 2;
+  const fa = spec_i32(spec, SPEC_ACT), fA = spec_f32(spec, SPEC_ALPHA), fB = spec_f32(spec, SPEC_BETA);
+  const clip = spec_f32(spec, SPEC_CLIP);
+  for (let q = 0; q < nact; q++) {
+    const b = <usize>load<i32>(act + (<usize>q << 2));
+    const g = gates + b * MP * 4, x = xp + b * MP * 4;
+    if (clip > 0) clip_f32(g, 2 * HP, clip);
+    act_f32(fa, g, g, 2 * HP, fA, fB);
+    for (let u = 0; u < HP; u += 4) {
+      const o4 = <usize>u << 2;
+      v128.store(g + 2 * gs + o4, f32x4.add(v128.load(x + 2 * gs + o4), f32x4.mul(v128.load(g + o4), v128.load(g + 2 * gs + o4))));
+    }
+  }
+  gru_update(spec, act, nact, gates, hp, hn, HS);
+}
+
+// n = g(gates' n slice, clipped), hn = (1 - z)*n + z*h
+function gru_update(spec: usize, act: usize, nact: i32, gates: usize, hp: usize, hn: usize, HS: i32): void {
+  const HP = spec_i32(spec, SPEC_HP);
+  const MP = HP * 3;
+  const gs = <usize>HP << 2;
+  const ga = spec_i32(spec, SPEC_ACT + 1), gA = spec_f32(spec, SPEC_ALPHA + 1), gB = spec_f32(spec, SPEC_BETA + 1);
+  const clip = spec_f32(spec, SPEC_CLIP);
   for (let q = 0; q < nact; q++) {
     const b = <usize>load<i32>(act + (<usize>q << 2));
     const g = gates + b * MP * 4, h = hp + b * HS * 4, out = hn + b * HS * 4;
