@@ -149,22 +149,22 @@ export function decoder_workspace_bytes(spec: usize, N: i32, S: i32): f64 {
 }
 
 /**
- * Attention of the N rows with queries q (rows HP apart): weights into sc (rows S4 apart), contexts into ctx (rows DP
+ * Attention of N rows (rows[k], or k when rows is 0) with queries q (rows HP apart): weights into sc (rows S4 apart), contexts into ctx (rows DP
  * apart) — or, when ctx is 0, each row's sum of the weights times its sentence's CMEM rows into ht (rows HP apart).
  * Additive scores first project every query at once: qp (N, QW) = Wq q + bq; a general query with no keys, qp = Wa^T q.
  */
-function attend(spec: usize, io: usize, N: i32, q: usize, qp: usize, QW: i32, sc: usize, S4: i32, ctx: usize, DP: i32, ht: usize): void {
+function attend(spec: usize, io: usize, N: i32, rows: usize, q: usize, qp: usize, QW: i32, sc: usize, S4: i32, ctx: usize, DP: i32, ht: usize): void {
   const HP = w32(spec, DEC_HP), H = w32(spec, DEC_H), K = w32(spec, DEC_K), Denc = w32(spec, DEC_DENC);
   const additive = w32(spec, DEC_SCORE) == ATT_ADDITIVE;
   const S = w32(io, DIO_S), sent = wptr(io, DIO_SENT), lens = wptr(io, DIO_LENS);
   const mem = wptr(io, DIO_MEM), ldm = w32(io, DIO_LDM), cmem = wptr(io, DIO_CMEM), ldc = w32(io, DIO_LDC);
   let keys = wptr(io, DIO_KEYS), ldk = w32(io, DIO_LDK), qs = q, qstride = HP, kw = K;
   if (additive) {
-    gemm_panel16_f32(qp, QW, wptr(spec, DEC_BQ), 0, q, HP, N, H, wptr(spec, DEC_WQ), up16(K), 0);
+    gemm_panel16_f32(qp, QW, wptr(spec, DEC_BQ), 0, q, HP, N, H, wptr(spec, DEC_WQ), up16(K), rows);
     qs = qp;
     qstride = QW;
   } else if (!keys) { // general, scored on the memory: q' = Wa^T q
-    gemm_panel16_f32(qp, QW, 0, 0, q, HP, N, H, wptr(spec, DEC_WQT), up16(Denc), 0);
+    gemm_panel16_f32(qp, QW, 0, 0, q, HP, N, H, wptr(spec, DEC_WQT), up16(Denc), rows);
     qs = qp;
     qstride = QW;
     keys = mem;
@@ -172,7 +172,8 @@ function attend(spec: usize, io: usize, N: i32, q: usize, qp: usize, QW: i32, sc
     kw = Denc;
   }
   const v = wptr(spec, DEC_VATT);
-  for (let i = 0; i < N; i++) {
+  for (let k = 0; k < N; k++) {
+    const i = rows ? load<i32>(rows + (<usize>k << 2)) : k;
     const s = <usize>load<i32>(sent + (<usize>i << 2));
     const n = load<i32>(lens + (s << 2));
     const ks = keys + s * <usize>S * ldk * 4, ms = mem + s * <usize>S * ldm * 4;
@@ -248,8 +249,16 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
 
   // Bahdanau: attend with the previous top h; the context joins the cell's input
   if (!luong) {
-    attend(spec, io, N, hp + <usize>(L - 1) * N * HP * 4, qp, QW, sc, S4, ctx, DP, 0);
-    for (let i = 0; i < N; i++) copy_f32(x + (<usize>i * XW + E) * 4, ctx + <usize>i * DP * 4, Denc);
+    // (the previous h is the parent's: one attention per parent, at its first row, and its weights for every row)
+    attend(spec, io, np, prows, hp + <usize>(L - 1) * N * HP * 4, qp, QW, sc, S4, ctx, DP, 0);
+    for (let i = 0; i < N; i++) {
+      const f = <i32>parent_first(first, parent, i);
+      if (f != i) { // (the output layer may read the context again: every row keeps its own copy)
+        copy_f32(sc + <usize>i * S4 * 4, sc + <usize>f * S4 * 4, S);
+        copy_f32(ctx + <usize>i * DP * 4, ctx + <usize>f * DP * 4, Denc);
+      }
+      copy_f32(x + (<usize>i * XW + E) * 4, ctx + <usize>i * DP * 4, Denc);
+    }
   }
 
   // the recurrent layers: input projection of all rows at once, then the cell update
@@ -316,7 +325,7 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
   let features = top, fw = HP;
   if (luong && wptr(io, DIO_CMEM)) {
     // h~ = tanh(sum_j a_j (Wc[:, :Denc] mem_j) + bc + Wc[:, Denc:] h): the context half summed from the sentence's rows
-    attend(spec, io, N, top, qp, QW, sc, S4, 0, DP, ht);
+    attend(spec, io, N, 0, top, qp, QW, sc, S4, 0, DP, ht);
     const bc = wptr(spec, DEC_BC);
     for (let i = 0; i < N; i++) {
       const hi = ht + <usize>i * HP * 4;
@@ -327,7 +336,7 @@ export function decoder_step_f32(spec: usize, io: usize, ws: usize): void {
     act_f32(ACT_TANH, ht, ht, N * HP, 0, 0);
     features = ht;
   } else if (luong) {
-    attend(spec, io, N, top, qp, QW, sc, S4, ctx, DP, 0);
+    attend(spec, io, N, 0, top, qp, QW, sc, S4, ctx, DP, 0);
     for (let i = 0; i < N; i++) {
       copy_f32(z + <usize>i * ZW * 4, ctx + <usize>i * DP * 4, Denc);
       copy_f32(z + (<usize>i * ZW + Denc) * 4, top + <usize>i * HP * 4, H);
