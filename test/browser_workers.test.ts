@@ -35,8 +35,10 @@ afterAll(async () => {
   await new Promise((ok) => server?.close(ok));
 });
 
-// trains CBOW on Genesis and Exodus in the page as test/word2vec.test.ts does in Node; answers the neighbour overlap
-// with gensim's runs (the measure that test applies), or the error
+// trains CBOW on Genesis and Exodus in the page as test/word2vec.test.ts does in Node, three times (seeds 1-3); answers
+// the neighbour overlaps with gensim's runs and their mean (the measure that test applies: Hogwild runs differ run to
+// run, one run in the page fell 0.601-0.620 against the bound 0.600 for one of gensim's, so, as in Node, the mean of
+// three is held to it), or the error
 const train = (prefix: string) => `(async () => {
   const { Word2Vec } = await import('${prefix}dist/text.js');
   const text = await (await fetch('${prefix}test/fixtures/word2vec/kjv_genesis_exodus.txt')).text();
@@ -44,10 +46,14 @@ const train = (prefix: string) => `(async () => {
   const sentences = text.split('\\n').filter(Boolean).map((l) => l.split(' '));
   const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
   try {
-    const m = await Word2Vec.train(sentences, { ...ref.params, ...run.options, workers: 2, seed: 1 });
-    const ours = ref.probes.map((p) => m.wv.mostSimilar(p, [], ref.topn).map(([w]) => w));
-    const overlap = mean(run.neighbours.map((g) => mean(ours.map((o, i) => o.filter((w) => g[i].includes(w)).length / ref.topn))));
-    return { isolated: crossOriginIsolated, words: m.wv.size, overlap, floor: run.workers2.mean - 3 * run.workers2.sd };
+    const overlaps = [];
+    let m;
+    for (let r = 0; r < 3; r++) {
+      m = await Word2Vec.train(sentences, { ...ref.params, ...run.options, workers: 2, seed: 1 + r });
+      const ours = ref.probes.map((p) => m.wv.mostSimilar(p, [], ref.topn).map(([w]) => w));
+      overlaps.push(mean(run.neighbours.map((g) => mean(ours.map((o, i) => o.filter((w) => g[i].includes(w)).length / ref.topn)))));
+    }
+    return { isolated: crossOriginIsolated, words: m.wv.size, overlaps, overlap: mean(overlaps), floor: run.workers2.mean - 3 * run.workers2.sd };
   } catch (e) {
     return { error: e.name + ' ' + e.code + ': ' + e.message };
   }
@@ -59,11 +65,11 @@ describe('Chromium: word2vec with workers: 2', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}isolated/test/runtimes/page.html`);
-    const r = await page.evaluate(train('/isolated/')) as { isolated: boolean; words: number; overlap: number; floor: number; error?: string };
+    const r = await page.evaluate(train('/isolated/')) as { isolated: boolean; words: number; overlaps: number[]; overlap: number; floor: number; error?: string };
     expect(r.error).toBeUndefined();
     expect(r.isolated).toBe(true);
     expect(r.words).toBe(1179);
-    console.log(`Chromium, 2 Web Workers: neighbour overlap with gensim ${r.overlap.toFixed(3)} (floor from gensim's 2-worker runs ${r.floor.toFixed(3)})`);
+    console.log(`Chromium, 2 Web Workers: neighbour overlap with gensim ${r.overlaps.map((o) => o.toFixed(3)).join(', ')}, mean ${r.overlap.toFixed(3)} (floor from gensim's 2-worker runs ${r.floor.toFixed(3)})`);
     expect(r.overlap).toBeGreaterThanOrEqual(r.floor);
     expect(errors).toEqual([]);
   });
