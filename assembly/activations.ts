@@ -76,16 +76,17 @@ const BIAS127 = memory.data<i32>([127, 127, 127, 127], 16);
   return f32x4.pmax(x, c(0)); // pmax(x, lo) = x < lo ? lo : x: one instruction, and NaN stays NaN
 }
 
-// e^x for x <= 0, 0 below -87.34.
+// e^x for x <= 0, 0 below -87.34: no clamp needed first, as whatever the steps make of such an x (2^n out of range,
+// NaN from -inf) is masked to 0 at the end.
 @inline export function exp4_nonpos(x: v128): v128 {
-  const xc = clamp_exp(x), t = exp4_t(xc);
-  return v128.andnot(f32x4.mul(f32x4.add(exp4_q(xc, t), c(10)), exp4_scale(t)), f32x4.lt(x, c(0)));
+  const t = exp4_t(x);
+  return v128.andnot(f32x4.mul(f32x4.add(exp4_q(x, t), c(10)), exp4_scale(t)), f32x4.lt(x, c(0)));
 }
 
 // sigmoid(x) = 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below, so small results keep their relative accuracy.
 @inline export function sigmoid4(x: v128): v128 {
   const e = exp4_nonpos(v128.or(x, v128.load(SIGN))); // -|x|
-  return f32x4.div(v128.bitselect(c(10), e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(c(10), e));
+  return f32x4.div(v128.bitselect(e, c(10), i32x4.shr_s(x, 31)), f32x4.add(c(10), e)); // x's sign bit: e^x / (1 + e^x)
 }
 
 // tanh(a) = (1 - e^-2a) / (1 + e^-2a) with e^-2a = 2^n + 2^n q, the numerator as (1 - 2^n) - 2^n q: exact where
